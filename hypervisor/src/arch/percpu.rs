@@ -1,0 +1,95 @@
+//! Per-CPU data, reached through the GS base while in the kernel.
+//!
+//! Each CPU owns one slot of a static array; the boot CPU fills an
+//! application processor's slot before starting it, after which only that CPU
+//! touches it. The first fields are read by `entry.S` at fixed offsets.
+
+use core::cell::UnsafeCell;
+use x86_64::structures::tss::TaskStateSegment;
+
+/// The most CPUs the hypervisor brings online.
+pub const MAX_CPUS: usize = abi::hip::HIP_MAX_CPUS;
+
+#[repr(C)]
+pub struct PerCpu {
+    /// Address of this block (offset 0), so `gs:[0]` yields it.
+    self_ptr: u64,
+    /// Top of this CPU's kernel stack (offset 8): SYSCALL switches to it.
+    pub kernel_stack_top: u64,
+    /// Scratch for the user RSP during SYSCALL entry (offset 16).
+    user_rsp: u64,
+    pub index: u32,
+    pub apic_id: u32,
+    pub gdt: [u64; 7],
+    pub tss: TaskStateSegment,
+    /// Physical address of the PML4 of the user space running here (0: none).
+    pub user_space: u64,
+    /// Where the first entry to user mode takes its registers from (not the
+    /// kernel stack, which the code building it is still running on).
+    pub entry_frame: super::frame::Frame,
+    /// This CPU's local APIC, once enabled.
+    pub lapic: Option<super::apic::Lapic>,
+}
+
+const _: () = assert!(core::mem::offset_of!(PerCpu, kernel_stack_top) == 8);
+const _: () = assert!(core::mem::offset_of!(PerCpu, user_rsp) == 16);
+
+struct Slot(UnsafeCell<PerCpu>);
+
+// SAFETY: a slot is written by the boot CPU only before its owner starts, and
+// afterwards only by its owner (see `current`), so no two CPUs race on one.
+unsafe impl Sync for Slot {}
+
+const EMPTY: Slot = Slot(UnsafeCell::new(PerCpu {
+    self_ptr: 0,
+    kernel_stack_top: 0,
+    user_rsp: 0,
+    index: 0,
+    apic_id: 0,
+    gdt: [0; 7],
+    tss: TaskStateSegment::new(),
+    user_space: 0,
+    entry_frame: super::frame::Frame::ZERO,
+    lapic: None,
+}));
+
+static SLOTS: [Slot; MAX_CPUS] = [EMPTY; MAX_CPUS];
+
+/// Prepares slot `index` for a CPU that has not started yet.
+///
+/// # Safety
+/// The CPU owning `index` must not be running, and no other reference to the
+/// slot may be live.
+pub unsafe fn prepare(index: usize, apic_id: u32) -> &'static mut PerCpu {
+    // SAFETY: per the contract, nothing else references this slot now.
+    let cpu = unsafe { &mut *SLOTS[index].0.get() };
+    cpu.self_ptr = cpu as *mut PerCpu as u64;
+    cpu.index = index as u32;
+    cpu.apic_id = apic_id;
+    cpu
+}
+
+/// Makes `cpu` the block of the executing CPU (GS base; the user's GS base
+/// starts as 0 in KERNEL_GS_BASE for SWAPGS).
+pub fn install(cpu: &PerCpu) {
+    use x86_64::registers::model_specific::{GsBase, KernelGsBase};
+    GsBase::write(x86_64::VirtAddr::new(cpu.self_ptr));
+    KernelGsBase::write(x86_64::VirtAddr::new(0));
+}
+
+/// The executing CPU's block.
+pub fn current() -> &'static mut PerCpu {
+    let ptr: u64;
+    // SAFETY: in the kernel GS points at this CPU's block, whose first field
+    // is its own address; reading it has no side effect.
+    unsafe { core::arch::asm!("mov {}, gs:[0]", out(reg) ptr, options(nostack, readonly, preserves_flags)) };
+    // SAFETY: `ptr` was set by `prepare` to this CPU's slot, which only this
+    // CPU touches now; the kernel is not reentrant on one CPU (interrupts are
+    // off in kernel code), so the returned reference is not aliased.
+    unsafe { &mut *(ptr as *mut PerCpu) }
+}
+
+/// Whether this CPU has installed its block yet (early boot has none).
+pub fn installed() -> bool {
+    x86_64::registers::model_specific::GsBase::read().as_u64() != 0
+}

@@ -1,0 +1,273 @@
+//! The boot sequence of the boot CPU and of each application processor.
+//!
+//! What the boot loader and firmware said is copied into the kernel's copy of
+//! the hypervisor information page (HIP) as soon as it is read, so nothing
+//! later depends on boot-loader memory staying intact.
+
+use crate::arch::{apic::Lapic, cpu, gdt, idt, kernel_space, percpu, smp, syscall, timer};
+use crate::{fatal, mem, power, println, rootpd};
+use abi::hip::{feature, mem_kind, Hip, HipCpu, HipMemory, HipModule};
+use core::sync::atomic::{AtomicUsize, Ordering};
+use hv_core::acpi_info::{self, OffsetHandler, Platform};
+use hv_core::fmt::{Bytes, Hex};
+use hv_core::frame_alloc::FrameAllocator;
+use hv_core::memmap::Range;
+use hv_core::multiboot::{self, BootInfo, MemKind, PhysMem, Protocol};
+use hv_core::{cmdline, show};
+use spin::{Mutex, Once};
+
+/// The HIP as the kernel builds it; root-pd gets a copy.
+static HIP: Mutex<Hip> = Mutex::new(Hip::new());
+static FEATURES: Once<cpu::Features> = Once::new();
+static ONLINE: AtomicUsize = AtomicUsize::new(0);
+
+const KERNEL_STACK_PAGES: u64 = 4;
+const IST_STACK_PAGES: u64 = 2;
+
+extern "C" {
+    static __image_start: u8;
+    static __image_end: u8;
+    static bsp_stack_top: u8;
+}
+
+/// Boot information is read through the boot tables' identity map of the
+/// first 4 GiB, where Multiboot's 32-bit pointers all point.
+struct IdentityMem;
+
+impl PhysMem for IdentityMem {
+    fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let end = addr.checked_add(len as u64)?;
+        if addr == 0 || end > 1 << 32 {
+            return None;
+        }
+        // SAFETY: the boot tables identity-map [0, 4 GiB) and the boot
+        // information is not written while the kernel reads it.
+        Some(unsafe { core::slice::from_raw_parts(addr as *const u8, len) })
+    }
+}
+
+fn stop(what: &str) -> ! {
+    println!("HYPERVISOR FATAL: ", what);
+    fatal::stop_machine()
+}
+
+fn hip_kind(kind: MemKind) -> u32 {
+    match kind {
+        MemKind::Usable => mem_kind::USABLE,
+        MemKind::Reserved => mem_kind::RESERVED,
+        MemKind::AcpiReclaimable => mem_kind::ACPI_RECLAIMABLE,
+        MemKind::AcpiNvs => mem_kind::ACPI_NVS,
+        MemKind::Bad => mem_kind::BAD,
+    }
+}
+
+/// Copies the boot facts into the HIP and builds the frame allocator.
+fn read_boot_info(info: &BootInfo) -> (FrameAllocator, u64) {
+    let mut hip = HIP.lock();
+    let mut strings = 0;
+    hip.cmdline = hip.add_string(&mut strings, info.cmdline.as_bytes()).unwrap_or_default();
+    let mut usable = [Range::new(0, 0); multiboot::MAX_REGIONS];
+    let mut n_usable = 0;
+    let mut phys_end = 1u64 << 32;
+    for (i, r) in info.regions().iter().enumerate() {
+        hip.memory[i] = HipMemory { base: r.range.start, size: r.range.len(), kind: hip_kind(r.kind), _reserved: 0 };
+        hip.memory_count = i as u32 + 1;
+        if r.kind == MemKind::Usable {
+            usable[n_usable] = r.range;
+            n_usable += 1;
+            phys_end = phys_end.max(r.range.end);
+        }
+    }
+    let image = Range::new(&raw const __image_start as u64, &raw const __image_end as u64);
+    let mut reserved = [Range::new(0, 0); 2 + multiboot::MAX_MODULES + multiboot::MAX_AUX];
+    let mut n_reserved = 0;
+    for r in [image, info.info].into_iter().chain(info.aux_ranges().iter().copied()) {
+        reserved[n_reserved] = r;
+        n_reserved += 1;
+    }
+    for (i, m) in info.modules().iter().enumerate() {
+        let cmdline = hip.add_string(&mut strings, m.cmdline.as_bytes()).unwrap_or_default();
+        hip.modules[i] = HipModule { base: m.range.start, size: m.range.len(), cmdline, _reserved: 0 };
+        hip.module_count = i as u32 + 1;
+        reserved[n_reserved] = m.range;
+        n_reserved += 1;
+    }
+    let frames = match FrameAllocator::new(&usable[..n_usable], &reserved[..n_reserved]) {
+        Ok(f) => f,
+        Err(_) => stop("the memory map is too fragmented for the frame allocator"),
+    };
+    (frames, phys_end)
+}
+
+/// Sets up the executing CPU: descriptor tables, per-CPU block, control
+/// registers, SYSCALL, local APIC.
+fn setup_cpu(index: usize, apic_id: u32, stack_top: u64) -> &'static mut percpu::PerCpu {
+    let mut ist = [0u64; 3];
+    for top in ist.iter_mut() {
+        let Some(base) = mem::alloc_zeroed(IST_STACK_PAGES) else { stop("out of memory for CPU stacks") };
+        *top = mem::phys_to_virt(base) + IST_STACK_PAGES * 4096;
+    }
+    // SAFETY: the slot belongs to this CPU, which is the one running this.
+    let cpu = unsafe { percpu::prepare(index, apic_id) };
+    percpu::install(cpu);
+    cpu.kernel_stack_top = stack_top;
+    gdt::load(cpu, stack_top, ist);
+    idt::load();
+    let features = FEATURES.get().copied().unwrap_or_else(cpu::detect);
+    cpu::setup_control_registers(&features);
+    syscall::init();
+    cpu.lapic = Lapic::enable(features.x2apic);
+    if cpu.lapic.is_none() {
+        stop("the local APIC could not be enabled");
+    }
+    cpu
+}
+
+fn report_features(f: &cpu::Features) {
+    let mut out = crate::console::lock();
+    show!(&mut *out, "features: ", Bytes(&f.vendor), ", vmx+ept=", f.vmx_ept, " svm+npt=", f.svm_npt,
+        " x2apic=", f.x2apic, " tsc-deadline=", f.tsc_deadline, " invariant-tsc=", f.invariant_tsc, "\n");
+}
+
+fn read_acpi(info_rsdp: Option<u64>) -> Option<Platform> {
+    // SAFETY: the direct map covers all of the first 4 GiB and all RAM, so
+    // every table address the firmware gives is readable through it.
+    let handler = unsafe { OffsetHandler::new(mem::DIRECT_MAP) };
+    // SAFETY: as above; the BIOS areas are below 1 MiB.
+    let rsdp = info_rsdp.or_else(|| unsafe { acpi_info::find_rsdp_bios(handler) });
+    let Some(rsdp) = rsdp else {
+        println!("acpi: no RSDP found; only the boot CPU runs and power-off is unavailable");
+        return None;
+    };
+    // SAFETY: as above; `rsdp` is the RSDP's physical address.
+    match unsafe { acpi_info::parse(handler, rsdp) } {
+        Ok(p) => Some(p),
+        Err(_) => {
+            println!("acpi: the tables at ", Hex(rsdp), " could not be parsed; only the boot CPU runs");
+            None
+        }
+    }
+}
+
+pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
+    println!("hypervisor: NOVA-style microhypervisor starting");
+    crate::arch::pic::disable();
+    let info = match multiboot::parse(magic, info_phys, &IdentityMem) {
+        Ok(i) => i,
+        Err(_) => stop("no valid Multiboot boot information (magic or structure)"),
+    };
+    let protocol = if info.protocol == Protocol::Multiboot1 { "multiboot1" } else { "multiboot2" };
+    println!("hypervisor: booted by ", protocol, ", command line \"", Bytes(info.cmdline.as_bytes()), "\"");
+    let debug_exit = cmdline::value(info.cmdline, "exit") == Some("debug");
+    let rsdp = info.rsdp;
+    let (frames, phys_end) = read_boot_info(&info);
+    mem::init(frames);
+    if kernel_space::build_and_activate(phys_end.next_multiple_of(1 << 21)).is_err() {
+        stop("out of memory for the kernel page tables");
+    }
+    println!("memory: ", mem::free_bytes() >> 20, " MiB free for the hypervisor's allocator");
+
+    let features = *FEATURES.call_once(cpu::detect);
+    report_features(&features);
+    let bsp_stack = &raw const bsp_stack_top as u64;
+    let bsp_apic_id = setup_cpu(0, cpu::apic_id(), bsp_stack).apic_id;
+
+    let platform = read_acpi(rsdp);
+    power::init(power::Facts {
+        pm1a_control: platform.as_ref().and_then(|p| p.pm1a_control),
+        pm1b_control: platform.as_ref().and_then(|p| p.pm1b_control),
+        s5: platform.as_ref().and_then(|p| p.s5),
+        reset: platform.as_ref().and_then(|p| p.reset),
+        debug_exit,
+    });
+    if let Some(p) = &platform {
+        println!("acpi: ", p.cpus().len(), " CPUs and ", p.ioapics().len(), " I/O APICs in the MADT, power-off ",
+            if p.s5.is_some() && p.pm1a_control.is_some() { "available" } else { "unavailable" });
+    }
+
+    let Some(lapic) = percpu::current().lapic.as_mut() else { stop("no local APIC") };
+    timer::calibrate(lapic);
+    let deadline = features.tsc_deadline;
+    let ok = timer::self_test(lapic, deadline);
+    println!("timer: ", if deadline { "tsc-deadline" } else { "one-shot" }, if ok { " ok" } else { " FAILED: no interrupt" },
+        ", tsc ", timer::tsc_khz(), " kHz, apic timer ", timer::apic_khz(), " kHz, ",
+        if lapic.is_x2apic() { "x2APIC" } else { "xAPIC" }, " mode");
+    let x2apic = lapic.is_x2apic();
+    cpu_online(percpu::current());
+
+    if let Some(p) = &platform {
+        start_application_cpus(p, bsp_apic_id);
+    }
+    let mut hip = *HIP.lock();
+    hip.features = feature_bits(&features, x2apic);
+    hip.tsc_khz = timer::tsc_khz();
+    rootpd::start(&hip);
+    crate::idle()
+}
+
+fn feature_bits(f: &cpu::Features, x2apic: bool) -> u64 {
+    let mut bits = 0;
+    for (on, bit) in [
+        (f.vmx_ept, feature::VMX_EPT),
+        (f.svm_npt, feature::SVM_NPT),
+        (x2apic, feature::X2APIC),
+        (f.tsc_deadline, feature::TSC_DEADLINE),
+        (f.invariant_tsc, feature::INVARIANT_TSC),
+    ] {
+        if on {
+            bits |= bit;
+        }
+    }
+    bits
+}
+
+/// Records the executing CPU in the HIP and says so.
+fn cpu_online(cpu: &percpu::PerCpu) {
+    {
+        let mut hip = HIP.lock();
+        let n = hip.cpu_count as usize;
+        if let Some(slot) = hip.cpus.get_mut(n) {
+            *slot = HipCpu { apic_id: cpu.apic_id, acpi_uid: 0 };
+            hip.cpu_count += 1;
+        }
+    }
+    ONLINE.fetch_add(1, Ordering::SeqCst);
+    println!("cpu ", cpu.index, ": online, apic id ", cpu.apic_id, if cpu.index == 0 { " (boot CPU)" } else { "" });
+}
+
+fn start_application_cpus(platform: &Platform, bsp_apic_id: u32) {
+    smp::install_trampoline();
+    let Some(kernel_root) = kernel_space::root() else { return };
+    let mut index = 1;
+    for c in platform.cpus().iter().filter(|c| c.apic_id != bsp_apic_id) {
+        if index >= percpu::MAX_CPUS {
+            println!("smp: more than ", percpu::MAX_CPUS, " CPUs; the rest stay off");
+            break;
+        }
+        let Some(stack) = mem::alloc_zeroed(KERNEL_STACK_PAGES) else {
+            println!("smp: out of memory for CPU stacks; the rest stay off");
+            break;
+        };
+        let stack_top = mem::phys_to_virt(stack) + KERNEL_STACK_PAGES * 4096;
+        let before = ONLINE.load(Ordering::SeqCst);
+        let Some(lapic) = percpu::current().lapic.as_mut() else { return };
+        if !smp::start_cpu(lapic, c.apic_id, index, stack_top, kernel_root) {
+            println!("smp: cpu with apic id ", c.apic_id, " did not start");
+            continue;
+        }
+        // Wait until it has announced itself, so lines and HIP order follow
+        // CPU numbers.
+        let give_up = cpu::rdtsc() + timer::tsc_khz().max(1) * 1000;
+        while ONLINE.load(Ordering::SeqCst) == before && cpu::rdtsc() < give_up {
+            core::hint::spin_loop();
+        }
+        index += 1;
+    }
+}
+
+pub fn application_cpu(index: usize, stack_top: u64) -> ! {
+    smp::report_started();
+    let cpu = setup_cpu(index, cpu::apic_id(), stack_top);
+    cpu_online(cpu);
+    crate::idle()
+}

@@ -1,0 +1,96 @@
+//! The root protection domain (root-pd), the first user program.
+//!
+//! The hypervisor starts it in ring 3 with the address of the read-only
+//! hypervisor information page (HIP) in `rdi`. It owns every resource at
+//! boot; for now it reports what it was given and then does what its command
+//! line asks:
+//! - `then=poweroff` (default) or `then=reboot`: leave the machine that way;
+//!   `then=stay`: keep running (idle in user mode);
+//! - `fault=pf|ud|gp|de|bp`: raise that exception on purpose, to show that a
+//!   fault of root-pd is reported as its own and is not a hypervisor panic.
+#![no_std]
+#![no_main]
+
+mod text;
+
+use abi::hip::{mem_kind, Hip};
+use abi::{call, MachineOp};
+use text::Line;
+
+// The freestanding support crate provides memcpy & co; linking it is enough.
+use freestanding as _;
+
+/// The module's own command line: the HIP's first module is root-pd.
+fn own_cmdline(hip: &Hip) -> &[u8] {
+    hip.modules().first().map_or(&[][..], |m| hip.string(m.cmdline))
+}
+
+/// The value of `key=value` in a command line of space-separated words.
+fn option<'a>(cmdline: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    cmdline
+        .split(|b| *b == b' ')
+        .filter_map(|word| word.strip_prefix(key)?.strip_prefix(b"="))
+        .last()
+}
+
+fn fault(kind: &[u8]) {
+    Line::new().str("root-pd: raising ").bytes(kind).str(" on purpose").print();
+    // SAFETY: none of these is sound, by design: each raises the exception
+    // named on the command line so the test can watch the hypervisor report
+    // it. Nothing runs after the faulting instruction.
+    unsafe {
+        match kind {
+            b"pf" => core::ptr::write_volatile(0xdead_0000 as *mut u64, 1),
+            b"ud" => core::arch::asm!("ud2"),
+            b"gp" => core::arch::asm!("cli"),
+            b"de" => core::arch::asm!("xor edx, edx", "xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _),
+            b"bp" => core::arch::asm!("int3"),
+            _ => Line::new().str("root-pd: unknown fault kind, ignored").print(),
+        }
+    }
+}
+
+#[no_mangle]
+extern "C" fn _start(hip: &'static Hip) -> ! {
+    if !hip.is_valid() {
+        Line::new().str("root-pd: the HIP is not valid; stopping").print();
+        halt();
+    }
+    let usable: u64 = hip.memory().iter().filter(|m| m.kind == mem_kind::USABLE).map(|m| m.size).sum();
+    Line::new()
+        .str("root-pd: up, ")
+        .dec(hip.cpus().len() as u64)
+        .str(" CPUs, ")
+        .dec((usable + (1 << 19)) >> 20)
+        .str(" MiB")
+        .print();
+    let cmdline = own_cmdline(hip);
+    if let Some(kind) = option(cmdline, b"fault") {
+        fault(kind);
+    }
+    match option(cmdline, b"then").unwrap_or(b"poweroff") {
+        b"reboot" => {
+            let status = call::machine_control(MachineOp::Reboot);
+            Line::new().str("root-pd: reboot failed, status ").dec(status as u64).print();
+        }
+        b"stay" => {}
+        _ => {
+            let status = call::machine_control(MachineOp::PowerOff);
+            Line::new().str("root-pd: power off failed, status ").dec(status as u64).print();
+        }
+    }
+    halt()
+}
+
+/// Nothing left to do: wait in user mode (ring 3 cannot HLT).
+fn halt() -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    Line::new().str("root-pd: panic").print();
+    halt()
+}

@@ -1,0 +1,66 @@
+//! Where things live: the workspace root and the files xtask produces under `target/`.
+//!
+//! Every path is absolute, derived from this crate's manifest directory, so xtask behaves the
+//! same from any current directory.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+/// `target/images/`: the boot images, the ISO and per-run files.
+pub fn images() -> PathBuf {
+    root().join("target").join("images")
+}
+
+/// The linked hypervisor as copied by `build`.
+pub fn hypervisor_elf() -> PathBuf {
+    images().join("hypervisor.elf")
+}
+
+/// The linked root-pd as copied by `build`.
+pub fn root_pd_elf() -> PathBuf {
+    images().join("root-pd.elf")
+}
+
+/// The ISO built by `iso` (default command lines).
+pub fn iso() -> PathBuf {
+    images().join("hypervisor.iso")
+}
+
+/// Scratch space of `run`: its ISO, default console log and the Bochs configuration.
+pub fn run_dir() -> PathBuf {
+    images().join("run")
+}
+
+/// `path` relative to the workspace root when it lies below it, else unchanged; keeps command
+/// lines (and so the module command line QEMU hands to the kernel) short and stable.
+pub fn relative(path: &Path) -> PathBuf {
+    path.strip_prefix(root())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_live_under_the_workspace_target_dir() {
+        assert!(root().join("Cargo.toml").is_file());
+        assert_eq!(
+            relative(&hypervisor_elf()),
+            Path::new("target/images/hypervisor.elf")
+        );
+    }
+
+    #[test]
+    fn paths_outside_the_workspace_stay_absolute() {
+        assert_eq!(relative(Path::new("/tmp/x.log")), Path::new("/tmp/x.log"));
+    }
+}
