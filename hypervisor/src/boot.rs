@@ -65,12 +65,19 @@ fn hip_kind(kind: MemKind) -> u32 {
 fn read_boot_info(info: &BootInfo) -> (FrameAllocator, u64) {
     let mut hip = HIP.lock();
     let mut strings = 0;
-    hip.cmdline = hip.add_string(&mut strings, info.cmdline.as_bytes()).unwrap_or_default();
+    hip.cmdline = hip
+        .add_string(&mut strings, info.cmdline.as_bytes())
+        .unwrap_or_default();
     let mut usable = [Range::new(0, 0); multiboot::MAX_REGIONS];
     let mut n_usable = 0;
     let mut phys_end = 1u64 << 32;
     for (i, r) in info.regions().iter().enumerate() {
-        hip.memory[i] = HipMemory { base: r.range.start, size: r.range.len(), kind: hip_kind(r.kind), _reserved: 0 };
+        hip.memory[i] = HipMemory {
+            base: r.range.start,
+            size: r.range.len(),
+            kind: hip_kind(r.kind),
+            _reserved: 0,
+        };
         hip.memory_count = i as u32 + 1;
         if r.kind == MemKind::Usable {
             usable[n_usable] = r.range;
@@ -78,16 +85,29 @@ fn read_boot_info(info: &BootInfo) -> (FrameAllocator, u64) {
             phys_end = phys_end.max(r.range.end);
         }
     }
-    let image = Range::new(&raw const __image_start as u64, &raw const __image_end as u64);
+    let image = Range::new(
+        &raw const __image_start as u64,
+        &raw const __image_end as u64,
+    );
     let mut reserved = [Range::new(0, 0); 2 + multiboot::MAX_MODULES + multiboot::MAX_AUX];
     let mut n_reserved = 0;
-    for r in [image, info.info].into_iter().chain(info.aux_ranges().iter().copied()) {
+    for r in [image, info.info]
+        .into_iter()
+        .chain(info.aux_ranges().iter().copied())
+    {
         reserved[n_reserved] = r;
         n_reserved += 1;
     }
     for (i, m) in info.modules().iter().enumerate() {
-        let cmdline = hip.add_string(&mut strings, m.cmdline.as_bytes()).unwrap_or_default();
-        hip.modules[i] = HipModule { base: m.range.start, size: m.range.len(), cmdline, _reserved: 0 };
+        let cmdline = hip
+            .add_string(&mut strings, m.cmdline.as_bytes())
+            .unwrap_or_default();
+        hip.modules[i] = HipModule {
+            base: m.range.start,
+            size: m.range.len(),
+            cmdline,
+            _reserved: 0,
+        };
         hip.module_count = i as u32 + 1;
         reserved[n_reserved] = m.range;
         n_reserved += 1;
@@ -104,7 +124,9 @@ fn read_boot_info(info: &BootInfo) -> (FrameAllocator, u64) {
 fn setup_cpu(index: usize, apic_id: u32, stack_top: u64) -> &'static mut percpu::PerCpu {
     let mut ist = [0u64; 3];
     for top in ist.iter_mut() {
-        let Some(base) = mem::alloc_zeroed(IST_STACK_PAGES) else { stop("out of memory for CPU stacks") };
+        let Some(base) = mem::alloc_zeroed(IST_STACK_PAGES) else {
+            stop("out of memory for CPU stacks")
+        };
         *top = mem::phys_to_virt(base) + IST_STACK_PAGES * 4096;
     }
     // SAFETY: the slot belongs to this CPU, which is the one running this.
@@ -125,8 +147,22 @@ fn setup_cpu(index: usize, apic_id: u32, stack_top: u64) -> &'static mut percpu:
 
 fn report_features(f: &cpu::Features) {
     let mut out = crate::console::lock();
-    show!(&mut *out, "features: ", Bytes(&f.vendor), ", vmx+ept=", f.vmx_ept, " svm+npt=", f.svm_npt,
-        " x2apic=", f.x2apic, " tsc-deadline=", f.tsc_deadline, " invariant-tsc=", f.invariant_tsc, "\n");
+    show!(
+        &mut *out,
+        "features: ",
+        Bytes(&f.vendor),
+        ", vmx+ept=",
+        f.vmx_ept,
+        " svm+npt=",
+        f.svm_npt,
+        " x2apic=",
+        f.x2apic,
+        " tsc-deadline=",
+        f.tsc_deadline,
+        " invariant-tsc=",
+        f.invariant_tsc,
+        "\n"
+    );
 }
 
 fn read_acpi(info_rsdp: Option<u64>) -> Option<Platform> {
@@ -143,7 +179,11 @@ fn read_acpi(info_rsdp: Option<u64>) -> Option<Platform> {
     match unsafe { acpi_info::parse(handler, rsdp) } {
         Ok(p) => Some(p),
         Err(_) => {
-            println!("acpi: the tables at ", Hex(rsdp), " could not be parsed; only the boot CPU runs");
+            println!(
+                "acpi: the tables at ",
+                Hex(rsdp),
+                " could not be parsed; only the boot CPU runs"
+            );
             None
         }
     }
@@ -156,8 +196,18 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
         Ok(i) => i,
         Err(_) => stop("no valid Multiboot boot information (magic or structure)"),
     };
-    let protocol = if info.protocol == Protocol::Multiboot1 { "multiboot1" } else { "multiboot2" };
-    println!("hypervisor: booted by ", protocol, ", command line \"", Bytes(info.cmdline.as_bytes()), "\"");
+    let protocol = if info.protocol == Protocol::Multiboot1 {
+        "multiboot1"
+    } else {
+        "multiboot2"
+    };
+    println!(
+        "hypervisor: booted by ",
+        protocol,
+        ", command line \"",
+        Bytes(info.cmdline.as_bytes()),
+        "\""
+    );
     let debug_exit = cmdline::value(info.cmdline, "exit") == Some("debug");
     let rsdp = info.rsdp;
     let (frames, phys_end) = read_boot_info(&info);
@@ -165,7 +215,11 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     if kernel_space::build_and_activate(phys_end.next_multiple_of(1 << 21)).is_err() {
         stop("out of memory for the kernel page tables");
     }
-    println!("memory: ", mem::free_bytes() >> 20, " MiB free for the hypervisor's allocator");
+    println!(
+        "memory: ",
+        mem::free_bytes() >> 20,
+        " MiB free for the hypervisor's allocator"
+    );
 
     let features = *FEATURES.call_once(cpu::detect);
     report_features(&features);
@@ -181,17 +235,38 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
         debug_exit,
     });
     if let Some(p) = &platform {
-        println!("acpi: ", p.cpus().len(), " CPUs and ", p.ioapics().len(), " I/O APICs in the MADT, power-off ",
-            if p.s5.is_some() && p.pm1a_control.is_some() { "available" } else { "unavailable" });
+        println!(
+            "acpi: ",
+            p.cpus().len(),
+            " CPUs and ",
+            p.ioapics().len(),
+            " I/O APICs in the MADT, power-off ",
+            if p.s5.is_some() && p.pm1a_control.is_some() {
+                "available"
+            } else {
+                "unavailable"
+            }
+        );
     }
 
-    let Some(lapic) = percpu::current().lapic.as_mut() else { stop("no local APIC") };
+    let Some(lapic) = percpu::current().lapic.as_mut() else {
+        stop("no local APIC")
+    };
     timer::calibrate(lapic);
     let deadline = features.tsc_deadline;
     let ok = timer::self_test(lapic, deadline);
-    println!("timer: ", if deadline { "tsc-deadline" } else { "one-shot" }, if ok { " ok" } else { " FAILED: no interrupt" },
-        ", tsc ", timer::tsc_khz(), " kHz, apic timer ", timer::apic_khz(), " kHz, ",
-        if lapic.is_x2apic() { "x2APIC" } else { "xAPIC" }, " mode");
+    println!(
+        "timer: ",
+        if deadline { "tsc-deadline" } else { "one-shot" },
+        if ok { " ok" } else { " FAILED: no interrupt" },
+        ", tsc ",
+        timer::tsc_khz(),
+        " kHz, apic timer ",
+        timer::apic_khz(),
+        " kHz, ",
+        if lapic.is_x2apic() { "x2APIC" } else { "xAPIC" },
+        " mode"
+    );
     let x2apic = lapic.is_x2apic();
     cpu_online(percpu::current());
 
@@ -227,21 +302,36 @@ fn cpu_online(cpu: &percpu::PerCpu) {
         let mut hip = HIP.lock();
         let n = hip.cpu_count as usize;
         if let Some(slot) = hip.cpus.get_mut(n) {
-            *slot = HipCpu { apic_id: cpu.apic_id, acpi_uid: 0 };
+            *slot = HipCpu {
+                apic_id: cpu.apic_id,
+                acpi_uid: 0,
+            };
             hip.cpu_count += 1;
         }
     }
     ONLINE.fetch_add(1, Ordering::SeqCst);
-    println!("cpu ", cpu.index, ": online, apic id ", cpu.apic_id, if cpu.index == 0 { " (boot CPU)" } else { "" });
+    println!(
+        "cpu ",
+        cpu.index,
+        ": online, apic id ",
+        cpu.apic_id,
+        if cpu.index == 0 { " (boot CPU)" } else { "" }
+    );
 }
 
 fn start_application_cpus(platform: &Platform, bsp_apic_id: u32) {
     smp::install_trampoline();
-    let Some(kernel_root) = kernel_space::root() else { return };
+    let Some(kernel_root) = kernel_space::root() else {
+        return;
+    };
     let mut index = 1;
     for c in platform.cpus().iter().filter(|c| c.apic_id != bsp_apic_id) {
         if index >= percpu::MAX_CPUS {
-            println!("smp: more than ", percpu::MAX_CPUS, " CPUs; the rest stay off");
+            println!(
+                "smp: more than ",
+                percpu::MAX_CPUS,
+                " CPUs; the rest stay off"
+            );
             break;
         }
         let Some(stack) = mem::alloc_zeroed(KERNEL_STACK_PAGES) else {
@@ -250,7 +340,9 @@ fn start_application_cpus(platform: &Platform, bsp_apic_id: u32) {
         };
         let stack_top = mem::phys_to_virt(stack) + KERNEL_STACK_PAGES * 4096;
         let before = ONLINE.load(Ordering::SeqCst);
-        let Some(lapic) = percpu::current().lapic.as_mut() else { return };
+        let Some(lapic) = percpu::current().lapic.as_mut() else {
+            return;
+        };
         if !smp::start_cpu(lapic, c.apic_id, index, stack_top, kernel_root) {
             println!("smp: cpu with apic id ", c.apic_id, " did not start");
             continue;

@@ -20,7 +20,13 @@ pub fn stopping() -> bool {
 /// Prints `frame`'s registers, three to a line.
 pub fn dump_registers(out: &mut dyn hv_core::fmt::Sink, frame: &Frame) {
     for (i, (name, value)) in frame.registers().iter().enumerate() {
-        show!(out, if i % 3 == 0 { "  " } else { " " }, *name, "=", Hex64(*value));
+        show!(
+            out,
+            if i % 3 == 0 { "  " } else { " " },
+            *name,
+            "=",
+            Hex64(*value)
+        );
         if i % 3 == 2 {
             show!(out, "\n");
         }
@@ -56,10 +62,27 @@ pub fn stop_machine() -> ! {
 pub fn kernel_exception(frame: &Frame) -> ! {
     {
         let mut out = console::lock_for_fatal();
-        let cpu = if percpu::installed() { percpu::current().index } else { 0 };
-        show!(&mut *out, "HYPERVISOR FATAL: ", idt::exception_name(frame.vector), " (vector ", frame.vector,
-            ") in the hypervisor on cpu ", cpu, ", error ", Hex(frame.error), ", rip ", Hex(frame.rip),
-            ", cr2 ", Hex(cr2()), "\n");
+        let cpu = if percpu::installed() {
+            percpu::current().index
+        } else {
+            0
+        };
+        show!(
+            &mut *out,
+            "HYPERVISOR FATAL: ",
+            idt::exception_name(frame.vector),
+            " (vector ",
+            frame.vector,
+            ") in the hypervisor on cpu ",
+            cpu,
+            ", error ",
+            Hex(frame.error),
+            ", rip ",
+            Hex(frame.rip),
+            ", cr2 ",
+            Hex(cr2()),
+            "\n"
+        );
         dump_registers(&mut *out, frame);
         show!(&mut *out, "HYPERVISOR FATAL: machine stopped\n");
     }
@@ -78,15 +101,22 @@ fn panic(_info: &core::panic::PanicInfo) -> ! {
         let mut rbp: u64;
         // SAFETY: reads the frame pointer only (the kernel is built with
         // frame pointers forced on).
-        unsafe { core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack, preserves_flags)) };
+        unsafe {
+            core::arch::asm!("mov {}, rbp", out(reg) rbp, options(nomem, nostack, preserves_flags))
+        };
         for _ in 0..8 {
             // Follow only plausible kernel-stack frames.
-            if rbp < crate::mem::DIRECT_MAP || rbp % 8 != 0 {
+            if rbp < crate::mem::DIRECT_MAP || !rbp.is_multiple_of(8) {
                 break;
             }
             // SAFETY: `rbp` points into a kernel stack (kernel half, aligned),
             // where each frame holds the caller's rbp and return address.
-            let (next, ret) = unsafe { ((rbp as *const u64).read(), (rbp as *const u64).add(1).read()) };
+            let (next, ret) = unsafe {
+                (
+                    (rbp as *const u64).read(),
+                    (rbp as *const u64).add(1).read(),
+                )
+            };
             show!(&mut *out, " ", Hex(ret));
             if next <= rbp {
                 break;

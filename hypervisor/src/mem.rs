@@ -40,7 +40,11 @@ pub fn image_phys(va: u64) -> u64 {
 /// Allocates `pages` zeroed contiguous pages; `None` when memory is exhausted.
 /// Before the direct map is live, only memory the boot tables reach is used.
 pub fn alloc_zeroed(pages: u64) -> Option<u64> {
-    let limit = if PHYS_TO_VIRT.load(Ordering::Acquire) == 0 { 1 << 32 } else { u64::MAX };
+    let limit = if PHYS_TO_VIRT.load(Ordering::Acquire) == 0 {
+        1 << 32
+    } else {
+        u64::MAX
+    };
     let pa = FRAMES.lock().alloc(pages, PAGE_SIZE, limit)?;
     // SAFETY: the allocator handed out these pages exclusively to us, and
     // `phys_to_virt` maps them (identity below 4 GiB early, the direct map

@@ -49,7 +49,8 @@ fn load_elf(root: u64, image: &[u8]) -> Result<u64, StartError> {
     let file = elf::parse(image).map_err(StartError::BadElf)?;
     for seg in file.segments() {
         let data = file.segment_data(&seg);
-        let flags = if seg.flags.write { WRITABLE } else { 0 } | if seg.flags.exec { 0 } else { NO_EXECUTE };
+        let flags = if seg.flags.write { WRITABLE } else { 0 }
+            | if seg.flags.exec { 0 } else { NO_EXECUTE };
         let mut va = seg.vaddr & !(SIZE_4K - 1);
         let end = seg.vaddr + seg.mem_size;
         while va < end {
@@ -74,7 +75,12 @@ fn build(hip: &Hip) -> Result<(u64, u64), StartError> {
     let module = hip.modules().first().ok_or(StartError::NoModule)?;
     // SAFETY: the module's pages are reserved from the allocator at boot and
     // reached through the direct map; nothing writes them.
-    let image = unsafe { core::slice::from_raw_parts(mem::phys_to_virt(module.base) as *const u8, module.size as usize) };
+    let image = unsafe {
+        core::slice::from_raw_parts(
+            mem::phys_to_virt(module.base) as *const u8,
+            module.size as usize,
+        )
+    };
     let root = kernel_space::new_user_space().ok_or(StartError::OutOfMemory)?;
     let entry = load_elf(root, image)?;
 
@@ -120,7 +126,12 @@ pub fn start(hip: &Hip) {
             match e {
                 StartError::NoModule => show!(&mut *out, "no boot module was given"),
                 StartError::OutOfMemory => show!(&mut *out, "out of memory"),
-                StartError::BadElf(err) => show!(&mut *out, "the first module is not a valid static ELF (", elf_error(err), ")"),
+                StartError::BadElf(err) => show!(
+                    &mut *out,
+                    "the first module is not a valid static ELF (",
+                    elf_error(err),
+                    ")"
+                ),
             }
             show!(&mut *out, "\n");
             return;
@@ -150,9 +161,20 @@ pub fn start(hip: &Hip) {
 pub fn user_exception(frame: &Frame) -> ! {
     {
         let mut out = console::lock();
-        show!(&mut *out, "root-pd: killed by ", idt::exception_name(frame.vector), " (vector ", frame.vector,
-            "), error ", Hex(frame.error), ", rip ", Hex(frame.rip), ", cr2 ",
-            Hex(x86_64::registers::control::Cr2::read_raw()), "\n");
+        show!(
+            &mut *out,
+            "root-pd: killed by ",
+            idt::exception_name(frame.vector),
+            " (vector ",
+            frame.vector,
+            "), error ",
+            Hex(frame.error),
+            ", rip ",
+            Hex(frame.rip),
+            ", cr2 ",
+            Hex(x86_64::registers::control::Cr2::read_raw()),
+            "\n"
+        );
         fatal::dump_registers(&mut *out, frame);
     }
     gone()

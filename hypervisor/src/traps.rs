@@ -14,11 +14,15 @@ extern "C" fn interrupt_dispatch(frame: &mut Frame) {
         if fatal::stopping() {
             fatal::halt_forever();
         }
-        crate::println!("hypervisor: unexpected NMI on cpu ", percpu::current().index, ", ignored");
+        crate::println!(
+            "hypervisor: unexpected NMI on cpu ",
+            percpu::current().index,
+            ", ignored"
+        );
         return;
     }
     if v < 32 {
-        if frame.from_user() {
+        if frame.is_from_user() {
             rootpd::user_exception(frame);
         }
         fatal::kernel_exception(frame);
@@ -26,8 +30,16 @@ extern "C" fn interrupt_dispatch(frame: &mut Frame) {
     match v as u8 {
         vector::SPURIOUS => return, // no EOI for spurious interrupts
         vector::TIMER => timer::tick(),
-        vector::APIC_ERROR => crate::println!("hypervisor: local APIC error on cpu ", percpu::current().index),
-        _ => crate::println!("hypervisor: unexpected interrupt vector ", v, " on cpu ", percpu::current().index),
+        vector::APIC_ERROR => crate::println!(
+            "hypervisor: local APIC error on cpu ",
+            percpu::current().index
+        ),
+        _ => crate::println!(
+            "hypervisor: unexpected interrupt vector ",
+            v,
+            " on cpu ",
+            percpu::current().index
+        ),
     }
     if let Some(lapic) = percpu::current().lapic.as_mut() {
         lapic.end_of_interrupt();

@@ -33,7 +33,9 @@ pub fn read(root: u64, addr: u64, len: u64, mut f: impl FnMut(&[u8])) -> Result<
         // SAFETY: the page is mapped for the user and lies in RAM the
         // hypervisor gave that space; the direct map reaches it. The slice
         // stays within the page and lives only for the call to `f`.
-        let bytes = unsafe { core::slice::from_raw_parts(mem::phys_to_virt(pa) as *const u8, chunk as usize) };
+        let bytes = unsafe {
+            core::slice::from_raw_parts(mem::phys_to_virt(pa) as *const u8, chunk as usize)
+        };
         f(bytes);
         va += chunk;
     }

@@ -22,19 +22,25 @@ use freestanding as _;
 
 /// The module's own command line: the HIP's first module is root-pd.
 fn own_cmdline(hip: &Hip) -> &[u8] {
-    hip.modules().first().map_or(&[][..], |m| hip.string(m.cmdline))
+    hip.modules()
+        .first()
+        .map_or(&[][..], |m| hip.string(m.cmdline))
 }
 
 /// The value of `key=value` in a command line of space-separated words.
 fn option<'a>(cmdline: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
     cmdline
         .split(|b| *b == b' ')
-        .filter_map(|word| word.strip_prefix(key)?.strip_prefix(b"="))
-        .last()
+        .rev()
+        .find_map(|word| word.strip_prefix(key)?.strip_prefix(b"="))
 }
 
 fn fault(kind: &[u8]) {
-    Line::new().str("root-pd: raising ").bytes(kind).str(" on purpose").print();
+    Line::new()
+        .str("root-pd: raising ")
+        .bytes(kind)
+        .str(" on purpose")
+        .print();
     // SAFETY: none of these is sound, by design: each raises the exception
     // named on the command line so the test can watch the hypervisor report
     // it. Nothing runs after the faulting instruction.
@@ -43,9 +49,13 @@ fn fault(kind: &[u8]) {
             b"pf" => core::ptr::write_volatile(0xdead_0000 as *mut u64, 1),
             b"ud" => core::arch::asm!("ud2"),
             b"gp" => core::arch::asm!("cli"),
-            b"de" => core::arch::asm!("xor edx, edx", "xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _),
+            b"de" => {
+                core::arch::asm!("xor edx, edx", "xor ecx, ecx", "div ecx", out("eax") _, out("edx") _, out("ecx") _)
+            }
             b"bp" => core::arch::asm!("int3"),
-            _ => Line::new().str("root-pd: unknown fault kind, ignored").print(),
+            _ => Line::new()
+                .str("root-pd: unknown fault kind, ignored")
+                .print(),
         }
     }
 }
@@ -53,10 +63,17 @@ fn fault(kind: &[u8]) {
 #[no_mangle]
 extern "C" fn _start(hip: &'static Hip) -> ! {
     if !hip.is_valid() {
-        Line::new().str("root-pd: the HIP is not valid; stopping").print();
+        Line::new()
+            .str("root-pd: the HIP is not valid; stopping")
+            .print();
         halt();
     }
-    let usable: u64 = hip.memory().iter().filter(|m| m.kind == mem_kind::USABLE).map(|m| m.size).sum();
+    let usable: u64 = hip
+        .memory()
+        .iter()
+        .filter(|m| m.kind == mem_kind::USABLE)
+        .map(|m| m.size)
+        .sum();
     Line::new()
         .str("root-pd: up, ")
         .dec(hip.cpus().len() as u64)
@@ -71,12 +88,18 @@ extern "C" fn _start(hip: &'static Hip) -> ! {
     match option(cmdline, b"then").unwrap_or(b"poweroff") {
         b"reboot" => {
             let status = call::machine_control(MachineOp::Reboot);
-            Line::new().str("root-pd: reboot failed, status ").dec(status as u64).print();
+            Line::new()
+                .str("root-pd: reboot failed, status ")
+                .dec(status as u64)
+                .print();
         }
         b"stay" => {}
         _ => {
             let status = call::machine_control(MachineOp::PowerOff);
-            Line::new().str("root-pd: power off failed, status ").dec(status as u64).print();
+            Line::new()
+                .str("root-pd: power off failed, status ")
+                .dec(status as u64)
+                .print();
         }
     }
     halt()

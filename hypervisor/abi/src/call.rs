@@ -33,8 +33,12 @@ fn hypercall2(call: Hypercall, a0: u64, a1: u64) -> Status {
 /// [`crate::CONSOLE_WRITE_MAX`] bytes per call; longer text is split).
 pub fn console_write(bytes: &[u8]) -> Result<(), Status> {
     for chunk in bytes.chunks(crate::CONSOLE_WRITE_MAX as usize) {
-        hypercall2(Hypercall::ConsoleWrite, chunk.as_ptr() as u64, chunk.len() as u64)
-            .into_result()?;
+        hypercall2(
+            Hypercall::ConsoleWrite,
+            chunk.as_ptr() as u64,
+            chunk.len() as u64,
+        )
+        .into_result()?;
     }
     Ok(())
 }

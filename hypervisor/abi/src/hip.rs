@@ -125,8 +125,16 @@ impl Hip {
             memory_count: 0,
             module_count: 0,
             cmdline: HipString { offset: 0, len: 0 },
-            cpus: [HipCpu { apic_id: 0, acpi_uid: 0 }; HIP_MAX_CPUS],
-            memory: [HipMemory { base: 0, size: 0, kind: 0, _reserved: 0 }; HIP_MAX_MEMORY],
+            cpus: [HipCpu {
+                apic_id: 0,
+                acpi_uid: 0,
+            }; HIP_MAX_CPUS],
+            memory: [HipMemory {
+                base: 0,
+                size: 0,
+                kind: 0,
+                _reserved: 0,
+            }; HIP_MAX_MEMORY],
             modules: [HipModule {
                 base: 0,
                 size: 0,
@@ -147,7 +155,10 @@ impl Hip {
         let end = used.checked_add(s.len())?;
         let dest = self.strings.get_mut(*used..end)?;
         dest.copy_from_slice(s);
-        let hs = HipString { offset: u16::try_from(*used).ok()?, len: u16::try_from(s.len()).ok()? };
+        let hs = HipString {
+            offset: u16::try_from(*used).ok()?,
+            len: u16::try_from(s.len()).ok()?,
+        };
         *used = end;
         Some(hs)
     }
@@ -155,7 +166,9 @@ impl Hip {
     /// The bytes of a stored string; empty if the reference is out of range.
     pub fn string(&self, s: HipString) -> &[u8] {
         let start = usize::from(s.offset);
-        self.strings.get(start..start + usize::from(s.len)).unwrap_or(&[])
+        self.strings
+            .get(start..start + usize::from(s.len))
+            .unwrap_or(&[])
     }
 
     /// The online CPUs.
@@ -189,12 +202,18 @@ mod tests {
         let mut hip = Hip::new();
         let mut used = 0;
         let a = hip.add_string(&mut used, b"exit=debug").unwrap();
-        let b = hip.add_string(&mut used, b"root-pd.elf then=poweroff").unwrap();
+        let b = hip
+            .add_string(&mut used, b"root-pd.elf then=poweroff")
+            .unwrap();
         assert_eq!(hip.string(a), b"exit=debug");
         assert_eq!(hip.string(b), b"root-pd.elf then=poweroff");
         let big = [b'x'; HIP_STRINGS];
         assert_eq!(hip.add_string(&mut used, &big), None);
-        assert_eq!(hip.string(b), b"root-pd.elf then=poweroff", "a refused string changes nothing");
+        assert_eq!(
+            hip.string(b),
+            b"root-pd.elf then=poweroff",
+            "a refused string changes nothing"
+        );
     }
 
     #[test]
@@ -203,7 +222,13 @@ mod tests {
         assert!(hip.is_valid());
         hip.cpu_count = 1000;
         assert_eq!(hip.cpus().len(), HIP_MAX_CPUS);
-        assert_eq!(hip.string(HipString { offset: 1020, len: 100 }), b"");
+        assert_eq!(
+            hip.string(HipString {
+                offset: 1020,
+                len: 100
+            }),
+            b""
+        );
         hip.magic = 0;
         assert!(!hip.is_valid());
     }

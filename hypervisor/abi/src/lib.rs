@@ -72,6 +72,12 @@ pub const ROOT_STACK_TOP: u64 = 0x0000_7fff_fffe_0000;
 /// Size of the root PD's initial stack.
 pub const ROOT_STACK_SIZE: u64 = 64 * 1024;
 
+// The root PD's fixed layout lies in the user half, page-aligned, and the
+// stack does not run into the HIP.
+const _: () = assert!(ROOT_HIP_ADDRESS + 4096 <= 0x0000_8000_0000_0000);
+const _: () = assert!(ROOT_STACK_TOP <= ROOT_HIP_ADDRESS);
+const _: () = assert!(ROOT_HIP_ADDRESS.is_multiple_of(4096) && ROOT_STACK_TOP.is_multiple_of(4096));
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,13 +91,5 @@ mod tests {
         assert_eq!(Hypercall::from_raw(u64::MAX), None);
         assert_eq!(MachineOp::from_raw(1), Some(MachineOp::Reboot));
         assert_eq!(MachineOp::from_raw(7), None);
-    }
-
-    #[test]
-    fn root_pd_layout_is_in_the_user_half_and_does_not_overlap() {
-        assert!(ROOT_HIP_ADDRESS + 4096 <= 0x0000_8000_0000_0000);
-        assert!(ROOT_STACK_TOP <= ROOT_HIP_ADDRESS);
-        assert_eq!(ROOT_HIP_ADDRESS % 4096, 0);
-        assert_eq!(ROOT_STACK_TOP % 4096, 0);
     }
 }

@@ -74,7 +74,10 @@ impl Lapic {
     pub fn send_nmi_to_others(&mut self) {
         // SAFETY: the NMI handler of every CPU halts it when the machine is
         // stopping, which is the only time this is sent.
-        unsafe { self.apic.send_nmi_all(x2apic::lapic::IpiAllShorthand::AllExcludingSelf) };
+        unsafe {
+            self.apic
+                .send_nmi_all(x2apic::lapic::IpiAllShorthand::AllExcludingSelf)
+        };
     }
 
     /// One-shot count-down of `count` ticks (divider 16).

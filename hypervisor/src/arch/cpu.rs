@@ -46,7 +46,9 @@ fn detect_vmx_ept(cpuid: &CpuId<raw_cpuid::CpuIdReaderNative>) -> bool {
 
 /// SVM is usable with nested paging and not disabled by firmware (VM_CR).
 fn detect_svm_npt(cpuid: &CpuId<raw_cpuid::CpuIdReaderNative>) -> bool {
-    let svm = cpuid.get_extended_processor_and_feature_identifiers().is_some_and(|f| f.has_svm());
+    let svm = cpuid
+        .get_extended_processor_and_feature_identifiers()
+        .is_some_and(|f| f.has_svm());
     svm && cpuid.get_svm_info().is_some_and(|s| s.has_nested_paging())
         && read_msr(VM_CR) & (1 << 4) == 0
 }
@@ -68,7 +70,9 @@ pub fn detect() -> Features {
         svm_npt: detect_svm_npt(&cpuid),
         x2apic: f.as_ref().is_some_and(|f| f.has_x2apic()),
         tsc_deadline: f.as_ref().is_some_and(|f| f.has_tsc_deadline()),
-        invariant_tsc: cpuid.get_advanced_power_mgmt_info().is_some_and(|p| p.has_invariant_tsc()),
+        invariant_tsc: cpuid
+            .get_advanced_power_mgmt_info()
+            .is_some_and(|p| p.has_invariant_tsc()),
         smep: ext.as_ref().is_some_and(|e| e.has_smep()),
         smap: ext.as_ref().is_some_and(|e| e.has_smap()),
     }
@@ -101,10 +105,16 @@ pub fn setup_control_registers(features: &Features) {
 /// The local APIC ID of the executing CPU (x2APIC ID where CPUID has it).
 pub fn apic_id() -> u32 {
     let cpuid = CpuId::new();
-    if let Some(id) = cpuid.get_extended_topology_info().and_then(|mut t| t.next()).map(|l| l.x2apic_id()) {
+    if let Some(id) = cpuid
+        .get_extended_topology_info()
+        .and_then(|mut t| t.next())
+        .map(|l| l.x2apic_id())
+    {
         return id;
     }
-    cpuid.get_feature_info().map_or(0, |f| u32::from(f.initial_local_apic_id()))
+    cpuid
+        .get_feature_info()
+        .map_or(0, |f| u32::from(f.initial_local_apic_id()))
 }
 
 /// Reads the time-stamp counter.

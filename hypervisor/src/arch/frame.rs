@@ -34,12 +34,32 @@ const _: () = assert!(core::mem::offset_of!(Frame, cs) == 18 * 8);
 
 impl Frame {
     pub const ZERO: Self = Self {
-        r15: 0, r14: 0, r13: 0, r12: 0, r11: 0, r10: 0, r9: 0, r8: 0, rbp: 0, rdi: 0, rsi: 0,
-        rdx: 0, rcx: 0, rbx: 0, rax: 0, vector: 0, error: 0, rip: 0, cs: 0, rflags: 0, rsp: 0, ss: 0,
+        r15: 0,
+        r14: 0,
+        r13: 0,
+        r12: 0,
+        r11: 0,
+        r10: 0,
+        r9: 0,
+        r8: 0,
+        rbp: 0,
+        rdi: 0,
+        rsi: 0,
+        rdx: 0,
+        rcx: 0,
+        rbx: 0,
+        rax: 0,
+        vector: 0,
+        error: 0,
+        rip: 0,
+        cs: 0,
+        rflags: 0,
+        rsp: 0,
+        ss: 0,
     };
 
     /// Whether the interrupted code ran in ring 3.
-    pub fn from_user(&self) -> bool {
+    pub fn is_from_user(&self) -> bool {
         self.cs & 3 == 3
     }
 
@@ -93,4 +113,4 @@ pub struct SyscallFrame {
     pub rsp: u64,
 }
 
-const _: () = assert!(core::mem::size_of::<SyscallFrame>() % 16 == 0);
+const _: () = assert!(core::mem::size_of::<SyscallFrame>().is_multiple_of(16));

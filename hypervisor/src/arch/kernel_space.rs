@@ -32,7 +32,13 @@ pub fn build_and_activate(phys_end: u64) -> Result<u64, MapError> {
     let root = mem::alloc_zeroed(1).ok_or(MapError::OutOfMemory)?;
     let mut pa = 0;
     while pa < phys_end {
-        paging::map(root, DIRECT_MAP + pa, pa, SIZE_2M, WRITABLE | GLOBAL | NO_EXECUTE)?;
+        paging::map(
+            root,
+            DIRECT_MAP + pa,
+            pa,
+            SIZE_2M,
+            WRITABLE | GLOBAL | NO_EXECUTE,
+        )?;
         pa += SIZE_2M;
     }
     let (text, text_end, ro, ro_end, data, data_end) = (

@@ -40,6 +40,7 @@ struct Slot(UnsafeCell<PerCpu>);
 // afterwards only by its owner (see `current`), so no two CPUs race on one.
 unsafe impl Sync for Slot {}
 
+#[allow(clippy::declare_interior_mutable_const)] // only used to initialise SLOTS
 const EMPTY: Slot = Slot(UnsafeCell::new(PerCpu {
     self_ptr: 0,
     kernel_stack_top: 0,
@@ -82,7 +83,9 @@ pub fn current() -> &'static mut PerCpu {
     let ptr: u64;
     // SAFETY: in the kernel GS points at this CPU's block, whose first field
     // is its own address; reading it has no side effect.
-    unsafe { core::arch::asm!("mov {}, gs:[0]", out(reg) ptr, options(nostack, readonly, preserves_flags)) };
+    unsafe {
+        core::arch::asm!("mov {}, gs:[0]", out(reg) ptr, options(nostack, readonly, preserves_flags))
+    };
     // SAFETY: `ptr` was set by `prepare` to this CPU's slot, which only this
     // CPU touches now; the kernel is not reentrant on one CPU (interrupts are
     // off in kernel code), so the returned reference is not aliased.

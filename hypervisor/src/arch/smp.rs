@@ -36,7 +36,13 @@ pub fn install_trampoline() {
 /// Starts the CPU with `apic_id` on `stack_top`.
 /// Returns whether it reported in.
 /// The CPU enters `ap_entry(index)` (in main.rs) on the kernel tables `kernel_root`.
-pub fn start_cpu(lapic: &mut Lapic, apic_id: u32, index: usize, stack_top: u64, kernel_root: u64) -> bool {
+pub fn start_cpu(
+    lapic: &mut Lapic,
+    apic_id: u32,
+    index: usize,
+    stack_top: u64,
+    kernel_root: u64,
+) -> bool {
     // SAFETY: address arithmetic on linker symbols only.
     let (params_offset, pml4) = unsafe {
         (

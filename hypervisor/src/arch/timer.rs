@@ -51,7 +51,10 @@ pub fn calibrate(lapic: &mut Lapic) {
     let remaining = lapic.timer_current();
     lapic.arm_one_shot(0);
     TSC_KHZ.store((t1 - t0) / CALIBRATION_MS, Ordering::Relaxed);
-    APIC_KHZ.store(u64::from(u32::MAX - remaining) / CALIBRATION_MS, Ordering::Relaxed);
+    APIC_KHZ.store(
+        u64::from(u32::MAX - remaining) / CALIBRATION_MS,
+        Ordering::Relaxed,
+    );
 }
 
 pub fn tsc_khz() -> u64 {
