@@ -54,6 +54,7 @@ pub fn stop_machine() -> ! {
             lapic.send_nmi_to_others();
         }
     }
+    crate::arch::serial::flush();
     power::debug_exit(power::DEBUG_EXIT_FAILURE);
     halt_forever()
 }

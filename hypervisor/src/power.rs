@@ -72,6 +72,7 @@ pub fn debug_exit(code: u8) {
 /// Powers off; returns a status only if nothing worked.
 pub fn power_off() -> Status {
     println!("hypervisor: power off");
+    crate::arch::serial::flush();
     debug_exit(DEBUG_EXIT_SUCCESS);
     let f = facts();
     let (Some(pm1a), Some((typ_a, typ_b))) = (f.pm1a_control, f.s5) else {
@@ -90,6 +91,7 @@ pub fn power_off() -> Status {
 /// Resets the machine; returns a status only if nothing worked.
 pub fn reboot() -> Status {
     println!("hypervisor: reboot");
+    crate::arch::serial::flush();
     if let Some((gas, value)) = facts().reset {
         write_gas(gas, u16::from(value));
         delay_us(50_000);

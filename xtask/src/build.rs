@@ -119,7 +119,11 @@ fn build_image(image: &Image, filter: &mut sse_warning::Filter) -> Result<()> {
     let dest = (image.dest)();
     std::fs::create_dir_all(paths::images())
         .with_context(|| format!("creating {}", paths::images().display()))?;
-    std::fs::copy(image.output(), &dest)
+    // Copy, then rename: a reader (the disassembly test, a running emulator) never sees a
+    // half-written image, even while another build copies the same file.
+    let partial = dest.with_extension(format!("partial.{}", std::process::id()));
+    std::fs::copy(image.output(), &partial)
+        .and_then(|_| std::fs::rename(&partial, &dest))
         .with_context(|| format!("copying {} to {}", image.output().display(), dest.display()))?;
     Ok(())
 }

@@ -68,7 +68,10 @@ impl LogTail {
 
 /// An `--expect` pattern: multi-line mode, so `^` and `$` match at line boundaries.
 pub fn pattern(text: &str) -> Result<Regex, String> {
-    Regex::new(&format!("(?m){text}")).map_err(|e| format!("invalid regex: {e}"))
+    // Checked as given first, so an error message shows the user's pattern.
+    Regex::new(text)
+        .and_then(|_| Regex::new(&format!("(?m){text}")))
+        .map_err(|e| format!("invalid regex: {e}"))
 }
 
 /// The patterns (as given, without the `(?m)`) that do not match `log`.
@@ -184,6 +187,9 @@ pub fn follow(emu: &mut Emulator, tail: &mut LogTail, echo: &mut dyn Write) -> R
         let new = tail.poll()?;
         echo.write_all(new).and_then(|_| echo.flush()).ok();
         if let Some(status) = exited {
+            if !tail.ends_with_newline() {
+                writeln!(echo).ok();
+            }
             return Ok(status);
         }
         std::thread::sleep(POLL);

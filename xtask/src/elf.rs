@@ -89,13 +89,13 @@ mod tests {
                    .bss\n.skip 4096\n";
         std::fs::write(dir.join("a.s"), asm).unwrap();
         let run = |cmd: &str, args: &[&str]| {
-            let ok = std::process::Command::new(cmd)
+            let out = std::process::Command::new(cmd)
                 .args(args)
                 .current_dir(&dir)
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "{cmd} {args:?} failed");
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{cmd} {args:?} failed: {stderr}");
         };
         run("as", &["a.s", "-o", "a.o"]);
         run("ld", &["-o", "a.elf", "a.o"]);

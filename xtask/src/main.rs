@@ -30,6 +30,7 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "Build, boot and test the microhypervisor",
     disable_version_flag = true
 )]

@@ -1,7 +1,8 @@
 //! `cargo xtask run`: builds, then boots the images in QEMU or Bochs.
 //!
 //! Interactive (no `--expect`): the console streams to the terminal and xtask exits with the
-//! emulator's status. Scripted (`--expect` given): the console goes to a log file, and xtask
+//! emulator's status. Scripted (`--expect` or `--exit-code` given): the console goes to a log
+//! file, and xtask
 //! exits 0 only if every pattern matched and, with `--exit-code N`, the emulator then exited
 //! with N, all within `--timeout`; otherwise it kills the emulator, says why, prints the whole
 //! log and exits 1.
@@ -59,7 +60,8 @@ pub struct RunArgs {
     /// Seconds a scripted run may take, from the emulator's start.
     #[arg(long, value_name = "SECS", default_value_t = 120)]
     timeout: u64,
-    /// The exit status a scripted run's emulator must end with after all patterns matched.
+    /// The exit status the emulator must end with after all patterns matched. Makes the run
+    /// scripted.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     exit_code: Option<i32>,
     /// Console log file [default: target/images/run/console.log].
@@ -92,7 +94,9 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         if boot == Boot::Iso { "iso" } else { "kernel" }
     );
 
-    let scripted = !args.expects.is_empty();
+    // --exit-code alone is scripted too (no pattern to match, only the status to check),
+    // rather than silently ignored.
+    let scripted = !args.expects.is_empty() || args.exit_code.is_some();
     let log = match &args.log {
         Some(path) if path.is_absolute() => path.clone(),
         Some(path) => std::env::current_dir()?.join(path),
@@ -100,7 +104,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     };
     // A file console: always for Bochs and scripted runs, and when a log is asked for.
     let file_console = scripted || platform == Platform::Bochs || args.log.is_some();
-    let mut tail = if file_console {
+    let tail = if file_console {
         Some(LogTail::fresh(&log)?)
     } else {
         None
@@ -109,8 +113,9 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     let (cmd, bochs_out) = match platform {
         Platform::Kvm | Platform::Tcg => {
             tools::ensure(tools::QEMU)?;
+            let relative_log = paths::relative(&log);
             let console = if file_console {
-                qemu::Console::File(&log)
+                qemu::Console::File(&relative_log)
             } else {
                 qemu::Console::Stdio
             };
@@ -125,49 +130,66 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     if file_console {
         println!("xtask: console log {}", paths::relative(&log).display());
     }
-    let mut emu = Emulator::spawn(cmd, scripted)?;
-    let mut stdout = std::io::stdout();
-    let code = if scripted {
-        let timeout = Duration::from_secs(args.timeout);
-        let watched = console::watch(
-            &mut emu,
-            tail.as_mut().expect("scripted runs use a file console"),
-            &args.expects,
-            args.exit_code,
-            timeout,
-            &mut stdout,
-        )?;
-        report_bochs_exit(bochs_out.as_deref());
-        match watched.verdict {
-            Ok(()) => {
-                println!(
-                    "xtask: PASS: every pattern matched{}",
-                    exit_note(args.exit_code)
-                );
-                0
-            }
-            Err(reason) => {
-                println!("xtask: FAIL: {reason}");
-                println!("{}", console::framed(&watched.log));
-                println!("xtask: FAIL: {reason}");
-                1
-            }
+    let emu = Emulator::spawn(cmd, scripted)?;
+    match tail {
+        Some(tail) if scripted => scripted_run(args, emu, tail, bochs_out.as_deref()),
+        tail => interactive_run(emu, tail, bochs_out.as_deref()),
+    }
+}
+
+/// Judges the run by its console and exit status; returns 0 for a pass, 1 for a failure.
+fn scripted_run(
+    args: &RunArgs,
+    mut emu: Emulator,
+    mut tail: LogTail,
+    bochs_out: Option<&Path>,
+) -> Result<u8> {
+    let watched = console::watch(
+        &mut emu,
+        &mut tail,
+        &args.expects,
+        args.exit_code,
+        Duration::from_secs(args.timeout),
+        &mut std::io::stdout(),
+    )?;
+    report_bochs_exit(bochs_out);
+    Ok(match watched.verdict {
+        Ok(()) => {
+            let exit = args
+                .exit_code
+                .map(|n| format!(" and the emulator exited with status {n}"))
+                .unwrap_or_default();
+            println!("xtask: PASS: every pattern matched{exit}");
+            0
         }
-    } else {
-        let status = match tail.as_mut() {
-            Some(tail) => console::follow(&mut emu, tail, &mut stdout)?,
-            None => emu.wait()?,
-        };
-        stdout.flush().ok();
-        report_bochs_exit(bochs_out.as_deref());
-        println!(
-            "xtask: {} ended with {}",
-            emu.name(),
-            emulator::describe(status)
-        );
-        emulator::shell_code(status)
+        Err(reason) => {
+            println!("xtask: FAIL: {reason}");
+            println!("{}", console::framed(&watched.log));
+            println!("xtask: FAIL: {reason}");
+            1
+        }
+    })
+}
+
+/// Shows the console until the emulator exits; returns its status.
+fn interactive_run(
+    mut emu: Emulator,
+    tail: Option<LogTail>,
+    bochs_out: Option<&Path>,
+) -> Result<u8> {
+    let mut stdout = std::io::stdout();
+    let status = match tail {
+        Some(mut tail) => console::follow(&mut emu, &mut tail, &mut stdout)?,
+        None => emu.wait()?,
     };
-    Ok(code)
+    stdout.flush().ok();
+    report_bochs_exit(bochs_out);
+    println!(
+        "xtask: {} ended with {}",
+        emu.name(),
+        emulator::describe(status)
+    );
+    Ok(emulator::shell_code(status))
 }
 
 fn platform_name(platform: Platform) -> &'static str {
@@ -176,12 +198,6 @@ fn platform_name(platform: Platform) -> &'static str {
         Platform::Tcg => "qemu tcg",
         Platform::Bochs => "bochs",
     }
-}
-
-fn exit_note(exit_code: Option<i32>) -> String {
-    exit_code
-        .map(|n| format!(" and the emulator exited with status {n}"))
-        .unwrap_or_default()
 }
 
 fn qemu_command(

@@ -36,3 +36,17 @@ pub fn write_byte(byte: u8) {
     // SAFETY: writing COM1's transmit register sends a byte, nothing else.
     unsafe { Port::new(COM1).write(byte) };
 }
+
+/// Waits (boundedly) until the transmitter has sent everything, so a line
+/// printed just before power-off or reset is not cut short.
+pub fn flush() {
+    const LSR_TRANSMITTER_EMPTY: u8 = 1 << 6;
+    let mut lsr = Port::<u8>::new(COM1 + 5);
+    for _ in 0..1_000_000 {
+        // SAFETY: reading COM1's line status register has no side effect.
+        if unsafe { lsr.read() } & LSR_TRANSMITTER_EMPTY != 0 {
+            break;
+        }
+        core::hint::spin_loop();
+    }
+}
