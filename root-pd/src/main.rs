@@ -2,8 +2,9 @@
 //!
 //! The hypervisor starts it in ring 3 with the address of the read-only
 //! hypervisor information page (HIP) in `rdi`. It owns every resource at
-//! boot; for now it reports what it was given and then does what its command
-//! line asks:
+//! boot; for now it reports what it was given, checks that malformed
+//! hypercalls are refused with the documented status, and then does what its
+//! command line asks:
 //! - `then=poweroff` (default) or `then=reboot`: leave the machine that way;
 //!   `then=stay`: keep running (idle in user mode);
 //! - `fault=pf|ud|gp|de|bp`: raise that exception on purpose, to show that a
@@ -33,6 +34,69 @@ fn option<'a>(cmdline: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
         .split(|b| *b == b' ')
         .rev()
         .find_map(|word| word.strip_prefix(key)?.strip_prefix(b"="))
+}
+
+/// Checks that malformed hypercalls get their documented status and change
+/// nothing; prints which one failed, or one line saying all held.
+fn check_hypercall_errors() {
+    use abi::{Hypercall, Status, CONSOLE_WRITE_MAX};
+    let console = Hypercall::ConsoleWrite as u64;
+    let machine = Hypercall::MachineControl as u64;
+    let buf = [b'x'; 8];
+    let cases: [(&str, u64, u64, u64, Status); 6] = [
+        ("unknown call number", 0x1234, 0, 0, Status::BadCall),
+        (
+            "console write too long",
+            console,
+            buf.as_ptr() as u64,
+            CONSOLE_WRITE_MAX + 1,
+            Status::BadParameter,
+        ),
+        (
+            "console write from unmapped memory",
+            console,
+            0xdead_0000,
+            8,
+            Status::BadMemory,
+        ),
+        (
+            "console write from kernel memory",
+            console,
+            0xffff_8000_0000_0000,
+            8,
+            Status::BadMemory,
+        ),
+        (
+            "console write wrapping around",
+            console,
+            u64::MAX - 3,
+            8,
+            Status::BadMemory,
+        ),
+        (
+            "undefined machine operation",
+            machine,
+            7,
+            0,
+            Status::BadParameter,
+        ),
+    ];
+    let mut ok = true;
+    for (what, number, a0, a1, expected) in cases {
+        let got = call::raw(number, a0, a1);
+        if got != expected as u64 {
+            ok = false;
+            Line::new()
+                .str("root-pd: hypercall check failed: ")
+                .str(what)
+                .str(": status ")
+                .dec(got)
+                .print();
+        }
+    }
+    if ok {
+        Line::new().str("root-pd: hypercall error paths ok").print();
+    }
 }
 
 fn fault(kind: &[u8]) {
@@ -81,6 +145,7 @@ extern "C" fn _start(hip: &'static Hip) -> ! {
         .dec((usable + (1 << 19)) >> 20)
         .str(" MiB")
         .print();
+    check_hypercall_errors();
     let cmdline = own_cmdline(hip);
     if let Some(kind) = option(cmdline, b"fault") {
         fault(kind);

@@ -18,6 +18,7 @@ fn bochs_vmx_iso_boot_smp2() {
         .root_args("then=poweroff")
         .expect("root-pd: up, 2 CPUs")
         .expect(r"^features: .*vmx\+ept=yes")
+        .expect("root-pd: hypercall error paths ok")
         .expect("hypervisor: power off")
         .exit_code(BOCHS_POWER_OFF_STATUS)
         .timeout(Duration::from_secs(300))

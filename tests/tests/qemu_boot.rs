@@ -12,6 +12,7 @@ fn qemu_tcg_kernel_boot_smp4() {
         .cmdline("exit=debug")
         .root_args("then=poweroff")
         .expect(r"root-pd: up, 4 CPUs, \d+ MiB")
+        .expect("root-pd: hypercall error paths ok")
         // isa-debug-exit: the hypervisor writes 0x10 for success, QEMU exits (0x10 << 1) | 1.
         .exit_code(33)
         .run();
