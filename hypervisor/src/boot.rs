@@ -210,6 +210,7 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     );
     let debug_exit = cmdline::value(info.cmdline, "exit") == Some("debug");
     let rsdp = info.rsdp;
+    let cmdline_fault = cmdline::value(info.cmdline, "fault") == Some("kernel");
     let (frames, phys_end) = read_boot_info(&info);
     mem::init(frames);
     if kernel_space::build_and_activate(phys_end.next_multiple_of(1 << 21)).is_err() {
@@ -268,6 +269,9 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
         " mode"
     );
     let x2apic = lapic.is_x2apic();
+    if cmdline_fault {
+        provoke_kernel_fault();
+    }
     cpu_online(percpu::current());
 
     if let Some(p) = &platform {
@@ -278,6 +282,16 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     hip.tsc_khz = timer::tsc_khz();
     rootpd::start(&hip);
     crate::idle()
+}
+
+/// `fault=kernel` on the command line: touch an unmapped address in ring 0,
+/// so tests can watch the fatal-exception report and the machine stop.
+fn provoke_kernel_fault() {
+    println!("hypervisor: faulting on purpose (fault=kernel)");
+    // SAFETY: not sound by design: the kernel tables map nothing in the user
+    // half, so the read faults and the exception handler stops the machine;
+    // nothing runs afterwards.
+    unsafe { core::ptr::read_volatile(0x10 as *const u64) };
 }
 
 fn feature_bits(f: &cpu::Features, x2apic: bool) -> u64 {
