@@ -33,9 +33,8 @@ pub fn install_trampoline() {
     }
 }
 
-/// Starts the CPU with `apic_id` on `stack_top`.
-/// Returns whether it reported in.
-/// The CPU enters `ap_entry(index)` (in main.rs) on the kernel tables `kernel_root`.
+/// Starts the CPU with `apic_id` on `stack_top`; it enters `ap_entry(index)`
+/// (main.rs) on the kernel tables `kernel_root`. Returns whether it reported in.
 pub fn start_cpu(
     lapic: &mut Lapic,
     apic_id: u32,
