@@ -1,18 +1,15 @@
 //! The boot sequence of the boot CPU and of each application processor.
 //!
-//! What the boot loader and firmware said is copied into the kernel's copy of
-//! the hypervisor information page (HIP) as soon as it is read, so nothing
-//! later depends on boot-loader memory staying intact.
+//! What the boot loader said is copied into the kernel's hypervisor
+//! information page (HIP) first (`boot_info.rs`); root-pd gets a copy of it.
 
 use crate::arch::{apic::Lapic, cpu, gdt, idt, kernel_space, percpu, smp, syscall, timer};
-use crate::{fatal, mem, power, println, rootpd};
-use abi::hip::{feature, mem_kind, Hip, HipCpu, HipMemory, HipModule};
+use crate::{boot_info, fatal, mem, power, println, rootpd};
+use abi::hip::{feature, Hip, HipCpu};
 use core::sync::atomic::{AtomicUsize, Ordering};
 use hv_core::acpi_info::{self, OffsetHandler, Platform};
 use hv_core::fmt::{Bytes, Hex};
-use hv_core::frame_alloc::FrameAllocator;
-use hv_core::memmap::Range;
-use hv_core::multiboot::{self, BootInfo, MemKind, PhysMem, Protocol};
+use hv_core::multiboot::{self, Protocol};
 use hv_core::{cmdline, show};
 use spin::{Mutex, Once};
 
@@ -25,98 +22,12 @@ const KERNEL_STACK_PAGES: u64 = 4;
 const IST_STACK_PAGES: u64 = 2;
 
 extern "C" {
-    static __image_start: u8;
-    static __image_end: u8;
     static bsp_stack_top: u8;
-}
-
-/// Boot information is read through the boot tables' identity map of the
-/// first 4 GiB, where Multiboot's 32-bit pointers all point.
-struct IdentityMem;
-
-impl PhysMem for IdentityMem {
-    fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
-        let end = addr.checked_add(len as u64)?;
-        if addr == 0 || end > 1 << 32 {
-            return None;
-        }
-        // SAFETY: the boot tables identity-map [0, 4 GiB) and the boot
-        // information is not written while the kernel reads it.
-        Some(unsafe { core::slice::from_raw_parts(addr as *const u8, len) })
-    }
 }
 
 fn stop(what: &str) -> ! {
     println!("HYPERVISOR FATAL: ", what);
     fatal::stop_machine()
-}
-
-fn hip_kind(kind: MemKind) -> u32 {
-    match kind {
-        MemKind::Usable => mem_kind::USABLE,
-        MemKind::Reserved => mem_kind::RESERVED,
-        MemKind::AcpiReclaimable => mem_kind::ACPI_RECLAIMABLE,
-        MemKind::AcpiNvs => mem_kind::ACPI_NVS,
-        MemKind::Bad => mem_kind::BAD,
-    }
-}
-
-/// Copies the boot facts into the HIP and builds the frame allocator.
-fn read_boot_info(info: &BootInfo) -> (FrameAllocator, u64) {
-    let mut hip = HIP.lock();
-    let mut strings = 0;
-    hip.cmdline = hip
-        .add_string(&mut strings, info.cmdline.as_bytes())
-        .unwrap_or_default();
-    let mut usable = [Range::new(0, 0); multiboot::MAX_REGIONS];
-    let mut n_usable = 0;
-    let mut phys_end = 1u64 << 32;
-    for (i, r) in info.regions().iter().enumerate() {
-        hip.memory[i] = HipMemory {
-            base: r.range.start,
-            size: r.range.len(),
-            kind: hip_kind(r.kind),
-            _reserved: 0,
-        };
-        hip.memory_count = i as u32 + 1;
-        if r.kind == MemKind::Usable {
-            usable[n_usable] = r.range;
-            n_usable += 1;
-            phys_end = phys_end.max(r.range.end);
-        }
-    }
-    let image = Range::new(
-        &raw const __image_start as u64,
-        &raw const __image_end as u64,
-    );
-    let mut reserved = [Range::new(0, 0); 2 + multiboot::MAX_MODULES + multiboot::MAX_AUX];
-    let mut n_reserved = 0;
-    for r in [image, info.info]
-        .into_iter()
-        .chain(info.aux_ranges().iter().copied())
-    {
-        reserved[n_reserved] = r;
-        n_reserved += 1;
-    }
-    for (i, m) in info.modules().iter().enumerate() {
-        let cmdline = hip
-            .add_string(&mut strings, m.cmdline.as_bytes())
-            .unwrap_or_default();
-        hip.modules[i] = HipModule {
-            base: m.range.start,
-            size: m.range.len(),
-            cmdline,
-            _reserved: 0,
-        };
-        hip.module_count = i as u32 + 1;
-        reserved[n_reserved] = m.range;
-        n_reserved += 1;
-    }
-    let frames = match FrameAllocator::new(&usable[..n_usable], &reserved[..n_reserved]) {
-        Ok(f) => f,
-        Err(_) => stop("the memory map is too fragmented for the frame allocator"),
-    };
-    (frames, phys_end)
 }
 
 /// Sets up the executing CPU: descriptor tables, per-CPU block, control
@@ -192,7 +103,7 @@ fn read_acpi(info_rsdp: Option<u64>) -> Option<Platform> {
 pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     println!("hypervisor: NOVA-style microhypervisor starting");
     crate::arch::pic::disable();
-    let info = match multiboot::parse(magic, info_phys, &IdentityMem) {
+    let info = match multiboot::parse(magic, info_phys, &boot_info::IdentityMem) {
         Ok(i) => i,
         Err(_) => stop("no valid Multiboot boot information (magic or structure)"),
     };
@@ -211,7 +122,10 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     let debug_exit = cmdline::value(info.cmdline, "exit") == Some("debug");
     let rsdp = info.rsdp;
     let cmdline_fault = cmdline::value(info.cmdline, "fault") == Some("kernel");
-    let (frames, phys_end) = read_boot_info(&info);
+    let (frames, phys_end) = match boot_info::read(&info, &mut HIP.lock()) {
+        Ok(v) => v,
+        Err(why) => stop(why),
+    };
     mem::init(frames);
     if kernel_space::build_and_activate(phys_end.next_multiple_of(1 << 21)).is_err() {
         stop("out of memory for the kernel page tables");

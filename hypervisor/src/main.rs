@@ -19,6 +19,7 @@
 
 mod arch;
 mod boot;
+mod boot_info;
 mod console;
 mod fatal;
 mod hypercall;

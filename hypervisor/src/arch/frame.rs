@@ -3,7 +3,7 @@
 
 /// Saved by an interrupt or exception (vector stub + common path).
 #[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct Frame {
     pub r15: u64,
     pub r14: u64,
@@ -90,7 +90,6 @@ impl Frame {
 
 /// Saved by the SYSCALL entry.
 #[repr(C)]
-#[derive(Clone, Copy, Default)]
 pub struct SyscallFrame {
     pub r15: u64,
     pub r14: u64,
