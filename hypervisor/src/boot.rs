@@ -48,6 +48,7 @@ fn setup_cpu(index: usize, apic_id: u32, stack_top: u64) -> &'static mut percpu:
     idt::load();
     let features = FEATURES.get().copied().unwrap_or_else(cpu::detect);
     cpu::setup_control_registers(&features);
+    crate::arch::fpu::init_cpu();
     syscall::init();
     cpu.lapic = Lapic::enable(features.x2apic);
     if cpu.lapic.is_none() {
@@ -122,6 +123,7 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     let debug_exit = cmdline::value(info.cmdline, "exit") == Some("debug");
     let rsdp = info.rsdp;
     let cmdline_fault = cmdline::value(info.cmdline, "fault") == Some("kernel");
+    let kmem_mib: Option<u64> = cmdline::value(info.cmdline, "kmem").and_then(|v| v.parse().ok());
     let (frames, phys_end) = match boot_info::read(&info, &mut HIP.lock()) {
         Ok(v) => v,
         Err(why) => stop(why),
@@ -194,8 +196,22 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     let mut hip = *HIP.lock();
     hip.features = feature_bits(&features, x2apic);
     hip.tsc_khz = timer::tsc_khz();
-    rootpd::start(&hip);
+    hip.gsi_count = platform.as_ref().map_or(0, setup_ioapics);
+    crate::sched::set_online_cpus(ONLINE.load(Ordering::SeqCst));
+    timer::use_deadline_mode(deadline);
+    crate::handover::split_memory(&mut hip, kmem_mib);
+    rootpd::start(&mut hip);
     crate::idle()
+}
+
+/// Masks every I/O APIC pin and returns how many GSIs get semaphores.
+fn setup_ioapics(p: &Platform) -> u32 {
+    let mut end = 0;
+    for a in p.ioapics() {
+        let pins = crate::arch::ioapic::add(u64::from(a.address), a.gsi_base);
+        end = end.max(a.gsi_base + pins);
+    }
+    crate::irq::set_gsi_count(end)
 }
 
 /// `fault=kernel` on the command line: touch an unmapped address in ring 0,

@@ -20,12 +20,19 @@
 mod arch;
 mod boot;
 mod boot_info;
+mod cap;
 mod console;
 mod fatal;
-mod hypercall;
+mod handover;
+mod ipc;
+mod irq;
+mod kmem;
 mod mem;
+mod obj;
 mod power;
 mod rootpd;
+mod sched;
+mod syscall;
 mod traps;
 mod user_memory;
 
@@ -36,12 +43,10 @@ core::arch::global_asm!(include_str!("arch/boot.S"));
 core::arch::global_asm!(include_str!("arch/entry.S"));
 core::arch::global_asm!(include_str!("arch/trampoline.S"));
 
-/// Waits for interrupts forever on this CPU.
+/// Hands this CPU to the scheduler, which idles until there is work.
 pub fn idle() -> ! {
-    loop {
-        x86_64::instructions::interrupts::enable_and_hlt();
-        x86_64::instructions::interrupts::disable();
-    }
+    sched::lock::acquire();
+    sched::schedule()
 }
 
 /// First Rust code on the boot CPU (from `boot.S`), with the Multiboot magic

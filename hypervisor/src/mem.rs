@@ -53,6 +53,30 @@ pub fn alloc_zeroed(pages: u64) -> Option<u64> {
     Some(pa)
 }
 
+/// Takes up to `pages` contiguous pages (halving the request until it fits)
+/// out of the boot allocator for good: (address, pages).
+pub fn take(pages: u64) -> Option<(u64, u64)> {
+    let mut frames = FRAMES.lock();
+    let mut n = pages;
+    loop {
+        if let Some(pa) = frames.alloc(n, PAGE_SIZE, u64::MAX) {
+            return Some((pa, n));
+        }
+        if n <= 1 {
+            return None;
+        }
+        n /= 2;
+    }
+}
+
+/// Calls `f` with every range still free in the boot allocator: at the end
+/// of boot, the memory the root PD receives.
+pub fn for_each_free(mut f: impl FnMut(hv_core::memmap::Range)) {
+    for r in FRAMES.lock().free_ranges() {
+        f(r);
+    }
+}
+
 /// Bytes still free for allocation.
 pub fn free_bytes() -> u64 {
     FRAMES.lock().free_bytes()

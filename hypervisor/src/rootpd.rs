@@ -1,198 +1,229 @@
-//! Starting the root protection domain: the first boot module is loaded as a
-//! static ELF into a fresh address space and entered in ring 3 with a stack
-//! and the read-only hypervisor information page (HIP).
+//! Starting the root protection domain: its PD, EC and SC, the capabilities
+//! it receives (its own objects, the interrupt semaphores, every port the
+//! kernel does not use, all RAM it was given in its physical window), its
+//! image loaded from the first boot module, and its quota: what is left of
+//! the kernel pool.
 //!
-//! Until the object model exists (protection domains, execution contexts),
-//! the root PD is the one user program, run on the boot CPU; its faults are
-//! reported as its own and stop it, never the hypervisor.
+//! The kernel holds the original capabilities of the objects it makes here
+//! (in the kernel PD), so the root PD can drop its own but not destroy them.
 
-use crate::arch::frame::Frame;
-use crate::arch::gdt::{USER_CODE, USER_DATA};
-use crate::arch::paging::{self, MapError, NO_EXECUTE, SIZE_4K, USER, WRITABLE};
-use crate::arch::{idt, kernel_space, percpu};
-use crate::{console, fatal, mem, println};
-use abi::hip::Hip;
-use abi::{ROOT_HIP_ADDRESS, ROOT_STACK_SIZE, ROOT_STACK_TOP};
+use crate::cap::{self, mem_space, obj_space, NodeList, Tree};
+use crate::irq::{self, Source};
+use crate::obj::pd::{self, Pd};
+use crate::obj::{Obj, Ref};
+use crate::syscall::create::{bind_sc, build_ec, new_sm};
+use crate::{kmem, mem, println, sched};
+use abi::cap::{rights, root, PHYS_WINDOW};
+use abi::hip::{mem_kind, Hip};
+use abi::{
+    Selector, Space, Status, ROOT_HIP_ADDRESS, ROOT_STACK_SIZE, ROOT_STACK_TOP, ROOT_UTCB_ADDRESS,
+};
 use hv_core::elf;
-use hv_core::fmt::Hex;
-use hv_core::show;
+use hv_core::quota::Quota;
+use hv_core::tree;
 
-extern "C" {
-    fn enter_user(frame: *const Frame) -> !;
-}
+/// The root SC's priority and quantum.
+const ROOT_PRIO: u8 = 64;
+const ROOT_QUANTUM_US: u64 = 10_000;
 
-/// Why the root PD could not be started.
-enum StartError {
-    NoModule,
-    BadElf(elf::ElfError),
-    OutOfMemory,
-}
+/// Ports the kernel keeps: the PICs and the console UART.
+const KERNEL_PORTS: [(u64, u64); 3] = [(0x20, 0x22), (0xa0, 0xa2), (0x3f8, 0x400)];
 
-fn map_err(e: MapError) -> StartError {
-    match e {
-        MapError::OutOfMemory | MapError::AlreadyMapped => StartError::OutOfMemory,
+/// Calls `f(base, order)` for the naturally aligned blocks that tile
+/// `[start, end)`, largest first where alignment allows.
+pub fn blocks(
+    mut start: u64,
+    end: u64,
+    mut f: impl FnMut(u64, u8) -> Result<(), Status>,
+) -> Result<(), Status> {
+    while start < end {
+        let align = if start == 0 {
+            63
+        } else {
+            start.trailing_zeros()
+        };
+        let fit = 63 - (end - start).leading_zeros();
+        let order = align.min(fit).min(u32::from(abi::cap::MAX_ORDER));
+        f(start, order as u8)?;
+        start += 1 << order;
     }
+    Ok(())
 }
 
-/// Maps a zeroed user page at `va` (or finds the one already there, when two
-/// segments share a page) and returns its physical address.
-fn user_page(root: u64, va: u64, flags: u64) -> Result<u64, StartError> {
-    if let Some((pa, _)) = paging::translate(root, va) {
-        return Ok(pa & !(SIZE_4K - 1));
+/// Gives `pd` a capability at `sel` derived from a kernel-held original of
+/// `obj`.
+fn grant(kernel: Ref<Pd>, pd: Ref<Pd>, sel: Selector, obj: Obj, rights: u8) -> Result<(), Status> {
+    let orig = cap::alloc_node(kernel, Space::Obj, 0, 0, abi::cap::rights::ALL)?;
+    orig.get().obj = Some(obj);
+    obj.header().original = Some(orig);
+    obj_space::prepare(pd, sel)?;
+    let node = cap::alloc_node(pd, Space::Obj, sel, 0, rights)?;
+    node.get().obj = Some(obj);
+    tree::attach(&mut Tree, orig, node);
+    obj_space::set(pd, sel, Some(node));
+    Ok(())
+}
+
+/// Memory `[phys, phys + pages)` at page `page` of `pd`, with `rights`.
+fn give_memory(pd: Ref<Pd>, page: u64, phys: u64, order: u8, rights: u8) -> Result<(), Status> {
+    let node = cap::alloc_node(pd, Space::Mem, page, order, rights)?;
+    node.get().phys = phys;
+    mem_space::map(node)?;
+    pd.get().mem.nodes.push_back(&mut NodeList, node);
+    Ok(())
+}
+
+/// A fresh page for the root PD at `va` (or the one a previous segment put
+/// there), with `rights`; returns its physical address.
+fn own_page(pd: Ref<Pd>, va: u64, rights: u8) -> Result<u64, Status> {
+    if let Some(node) = mem_space::find(pd, va >> 12) {
+        // Two segments share the page: it gets the rights of both.
+        node.get().rights |= rights;
+        mem_space::unmap(node);
+        mem_space::map(node)?;
+        return Ok(node.get().phys << 12);
     }
-    let pa = mem::alloc_zeroed(1).ok_or(StartError::OutOfMemory)?;
-    paging::map(root, va, pa, SIZE_4K, flags | USER).map_err(map_err)?;
+    let pa = kmem::alloc(pd)?;
+    give_memory(pd, va >> 12, pa >> 12, 0, rights)?;
     Ok(pa)
 }
 
-fn load_elf(root: u64, image: &[u8]) -> Result<u64, StartError> {
-    let file = elf::parse(image).map_err(StartError::BadElf)?;
+fn load_elf(pd: Ref<Pd>, image: &[u8]) -> Result<u64, &'static str> {
+    let file = elf::parse(image).map_err(|_| "the first module is not a valid static ELF")?;
     for seg in file.segments() {
         let data = file.segment_data(&seg);
-        let flags = if seg.flags.write { WRITABLE } else { 0 }
-            | if seg.flags.exec { 0 } else { NO_EXECUTE };
-        let mut va = seg.vaddr & !(SIZE_4K - 1);
-        let end = seg.vaddr + seg.mem_size;
-        while va < end {
-            let pa = user_page(root, va, flags)?;
-            // Copy the part of the file data that falls into this page.
-            let copy_start = va.max(seg.vaddr);
-            let copy_end = (va + SIZE_4K).min(seg.vaddr + seg.file_size);
-            if copy_start < copy_end {
-                let src = &data[(copy_start - seg.vaddr) as usize..(copy_end - seg.vaddr) as usize];
-                let dst = mem::phys_to_virt(pa + (copy_start - va)) as *mut u8;
-                // SAFETY: `dst` lies in the page just mapped for this segment
-                // (the range stays inside it) and no one else uses it yet.
+        let r = rights::mem::READ
+            | if seg.flags.write {
+                rights::mem::WRITE
+            } else {
+                0
+            }
+            | if seg.flags.exec { rights::mem::EXEC } else { 0 };
+        let mut va = seg.vaddr & !0xfff;
+        while va < seg.vaddr + seg.mem_size {
+            let pa = own_page(pd, va, r).map_err(|_| "out of memory for its image")?;
+            let from = va.max(seg.vaddr);
+            let to = (va + 4096).min(seg.vaddr + seg.file_size);
+            if from < to {
+                let src = &data[(from - seg.vaddr) as usize..(to - seg.vaddr) as usize];
+                let dst = mem::phys_to_virt(pa + (from - va)) as *mut u8;
+                // SAFETY: `dst..dst + len` lies in the page just given to
+                // the root PD for this segment; nothing else uses it yet.
                 unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), dst, src.len()) };
             }
-            va += SIZE_4K;
+            va += 4096;
         }
     }
     Ok(file.entry)
 }
 
-fn build(hip: &Hip) -> Result<(u64, u64), StartError> {
-    let module = hip.modules().first().ok_or(StartError::NoModule)?;
-    // SAFETY: the module's pages are reserved from the allocator at boot and
-    // reached through the direct map; nothing writes them.
+fn build(hip: &mut Hip) -> Result<(), &'static str> {
+    const NO_MEMORY: &str = "out of kernel memory";
+    let module = *hip.modules().first().ok_or("no boot module was given")?;
+    let kernel = pd::create_kernel_pd().map_err(|_| NO_MEMORY)?;
+    let pd = pd::create_root(u64::MAX).map_err(|_| NO_MEMORY)?;
+    // SAFETY: the module's pages were kept out of every allocator at boot
+    // and are only read here, through the direct map.
     let image = unsafe {
         core::slice::from_raw_parts(
             mem::phys_to_virt(module.base) as *const u8,
             module.size as usize,
         )
     };
-    let root = kernel_space::new_user_space().ok_or(StartError::OutOfMemory)?;
-    let entry = load_elf(root, image)?;
-
+    let entry = load_elf(pd, image)?;
     let mut va = ROOT_STACK_TOP - ROOT_STACK_SIZE;
     while va < ROOT_STACK_TOP {
-        user_page(root, va, WRITABLE | NO_EXECUTE)?;
-        va += SIZE_4K;
+        own_page(pd, va, rights::mem::RW).map_err(|_| NO_MEMORY)?;
+        va += 4096;
     }
-    let hip_page = user_page(root, ROOT_HIP_ADDRESS, NO_EXECUTE)?;
-    // SAFETY: the HIP page was just allocated for this space and fits a Hip
-    // (checked in the ABI crate); the user sees it read-only.
-    unsafe { (mem::phys_to_virt(hip_page) as *mut Hip).write(*hip) };
-    Ok((root, entry))
-}
+    let hip_page = kmem::alloc(pd).map_err(|_| NO_MEMORY)?;
+    mem_space::map_fixed(
+        pd,
+        ROOT_HIP_ADDRESS >> 12,
+        hip_page >> 12,
+        rights::mem::READ,
+    )
+    .map_err(|_| NO_MEMORY)?;
 
-fn elf_error(e: elf::ElfError) -> &'static str {
-    use elf::ElfError::*;
-    match e {
-        TooShort => "too short",
-        NotElf => "not ELF",
-        Not64Bit => "not 64-bit",
-        NotLittleEndian => "not little-endian",
-        NotX86_64 => "not x86-64",
-        NotExecutable => "not an executable",
-        BadProgramHeaders => "bad program headers",
-        SegmentOutsideFile => "a segment lies outside the file",
-        FileSizeExceedsMemSize => "a segment's file size exceeds its memory size",
-        AddressOverflow => "a segment's address overflows",
-        NotUserAddress => "a segment lies outside the user half",
-        OverlappingSegments => "segments overlap",
-        NoLoadableSegment => "no loadable segment",
-        EntryOutsideSegments => "the entry point is outside the executable segments",
+    let gsis = hip.gsi_count;
+    for n in 0..gsis + irq::MSI_COUNT {
+        let source = if n < gsis {
+            Source::Gsi(n)
+        } else {
+            Source::Msi(n - gsis)
+        };
+        let sm = new_sm(None, 0, Some(source)).map_err(|_| NO_MEMORY)?;
+        irq::register(source, sm);
+        let r = rights::sm::CTRL | rights::sm::UP | rights::sm::DOWN;
+        grant(kernel, pd, root::GSI_BASE + u64::from(n), Obj::Sm(sm), r).map_err(|_| NO_MEMORY)?;
     }
-}
+    hip.msi_count = irq::MSI_COUNT;
 
-/// Starts the root PD on this CPU; returns only if that is impossible.
-pub fn start(hip: &Hip) {
-    let (root, entry) = match build(hip) {
-        Ok(v) => v,
-        Err(e) => {
-            let mut out = console::lock();
-            show!(&mut *out, "hypervisor: cannot start root-pd: ");
-            match e {
-                StartError::NoModule => show!(&mut *out, "no boot module was given"),
-                StartError::OutOfMemory => show!(&mut *out, "out of memory"),
-                StartError::BadElf(err) => show!(
-                    &mut *out,
-                    "the first module is not a valid static ELF (",
-                    elf_error(err),
-                    ")"
-                ),
-            }
-            show!(&mut *out, "\n");
-            return;
-        }
-    };
-    let cpu = percpu::current();
-    cpu.user_space = root;
-    cpu.entry_frame = Frame {
-        rip: entry,
-        cs: u64::from(USER_CODE),
-        rflags: 0x202, // interrupts on
-        rsp: ROOT_STACK_TOP,
-        ss: u64::from(USER_DATA),
-        rdi: ROOT_HIP_ADDRESS,
-        ..Frame::ZERO
-    };
-    // SAFETY: the frame lives in this CPU's static block (kernel half, shared
-    // by every space); `root` maps the user program and the kernel half, so
-    // loading it keeps the kernel running until IRETQ leaves for ring 3.
-    unsafe {
-        paging::activate(root);
-        enter_user(&cpu.entry_frame)
-    }
-}
-
-/// An exception in ring 3: report it as the root PD's and stop the program.
-pub fn user_exception(frame: &Frame) -> ! {
+    let mut from = 0;
+    for (start, end) in KERNEL_PORTS
+        .iter()
+        .copied()
+        .chain(core::iter::once((0x1_0000, 0x1_0000)))
     {
-        let mut out = console::lock();
-        show!(
-            &mut *out,
-            "root-pd: killed by ",
-            idt::exception_name(frame.vector),
-            " (vector ",
-            frame.vector,
-            "), error ",
-            Hex(frame.error),
-            ", rip ",
-            Hex(frame.rip),
-            ", cr2 ",
-            Hex(x86_64::registers::control::Cr2::read_raw()),
-            "\n"
-        );
-        fatal::dump_registers(&mut *out, frame);
+        blocks(from, start, |base, order| {
+            let node = cap::alloc_node(pd, Space::Io, base, order, rights::io::ACCESS)?;
+            cap::io_space::insert(node)
+        })
+        .map_err(|_| NO_MEMORY)?;
+        from = end;
     }
-    gone()
+    for m in hip.memory() {
+        if m.kind == mem_kind::USABLE || m.kind == mem_kind::MODULE {
+            let (s, e) = (m.base.next_multiple_of(4096) >> 12, (m.base + m.size) >> 12);
+            blocks(s, e, |page, order| {
+                give_memory(pd, (PHYS_WINDOW >> 12) + page, page, order, rights::mem::RW)
+            })
+            .map_err(|_| NO_MEMORY)?;
+        }
+    }
+    // SAFETY: the HIP page was just allocated for the root PD; a Hip fits
+    // in a page (checked in the ABI crate).
+    unsafe { (mem::phys_to_virt(hip_page) as *mut Hip).write(*hip) };
+
+    let ec = build_ec(
+        pd,
+        0,
+        ROOT_UTCB_ADDRESS,
+        ROOT_STACK_TOP,
+        root::EVT_BASE,
+        entry,
+        true,
+    )
+    .map_err(|_| NO_MEMORY)?;
+    ec.get().regs.rdi = ROOT_HIP_ADDRESS;
+    let sc = bind_sc(ec, ROOT_PRIO, ROOT_QUANTUM_US).map_err(|_| NO_MEMORY)?;
+    let all = rights::pd::CTRL | rights::pd::CREATE | rights::pd::MACHINE;
+    grant(kernel, pd, root::PD, Obj::Pd(pd), all).map_err(|_| NO_MEMORY)?;
+    grant(kernel, pd, root::EC, Obj::Ec(ec), rights::ALL).map_err(|_| NO_MEMORY)?;
+    grant(kernel, pd, root::SC, Obj::Sc(sc), rights::ALL).map_err(|_| NO_MEMORY)?;
+
+    // The root PD may use whatever the pool still has.
+    let used = pd.get().quota.used();
+    let mut quota = Quota::new(used + kmem::pool_free_pages());
+    let _ = quota.charge(used);
+    pd.get().quota = quota;
+    println!(
+        "root-pd: quota ",
+        quota.limit(),
+        " pages, ",
+        used,
+        " used at start"
+    );
+    Ok(())
 }
 
-/// Stops the running user program for a reason other than an exception.
-pub fn kill_current(reason: &str, rip: u64) -> ! {
-    println!("root-pd: killed: ", reason, " (rip ", Hex(rip), ")");
-    gone()
-}
-
-fn gone() -> ! {
-    let cpu = percpu::current();
-    if let Some(root) = kernel_space::root() {
-        // SAFETY: the kernel tables map everything the kernel uses.
-        unsafe { paging::activate(root) };
+/// Builds the root PD and runs it; returns only if that is impossible.
+pub fn start(hip: &mut Hip) {
+    sched::lock::acquire();
+    if let Err(why) = build(hip) {
+        println!("hypervisor: cannot start root-pd: ", why);
+        sched::lock::release();
+        return;
     }
-    cpu.user_space = 0;
-    println!("hypervisor: root-pd is gone; cpu ", cpu.index, " idles");
-    crate::idle()
+    sched::schedule()
 }

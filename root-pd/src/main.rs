@@ -9,17 +9,22 @@
 //!   `then=stay`: keep running (idle in user mode);
 //! - `fault=pf|ud|gp|de|bp`: raise that exception on purpose, to show that a
 //!   fault of root-pd is reported as its own and is not a hypervisor panic.
+//!
+//! Start-up, console lines and hypercall wrappers come from the user runtime
+//! (`user-rt`), as for every user program.
 #![no_std]
 #![no_main]
 
-mod text;
-
 use abi::hip::{mem_kind, Hip};
 use abi::{call, MachineOp};
-use text::Line;
+use user_rt::sys::{self, root};
+use user_rt::Line;
 
 // The freestanding support crate provides memcpy & co; linking it is enough.
 use freestanding as _;
+
+user_rt::entry!(main);
+user_rt::panic_handler!();
 
 /// The module's own command line: the HIP's first module is root-pd.
 fn own_cmdline(hip: &Hip) -> &[u8] {
@@ -76,8 +81,8 @@ fn check_hypercall_errors() {
         (
             "undefined machine operation",
             machine,
+            abi::cap::root::PD,
             7,
-            0,
             Status::BadParameter,
         ),
     ];
@@ -124,13 +129,18 @@ fn fault(kind: &[u8]) {
     }
 }
 
-#[no_mangle]
-extern "C" fn _start(hip: &'static Hip) -> ! {
+/// Entered with the HIP's address, which the hypervisor passes to the root
+/// PD only.
+fn main(hip: u64) -> ! {
+    // SAFETY: the hypervisor maps the HIP read-only at the address it passes
+    // the root PD, for the PD's lifetime; it is page-aligned and every bit
+    // pattern is a valid `Hip` (plain integers and arrays of them).
+    let hip: &'static Hip = unsafe { &*(hip as *const Hip) };
     if !hip.is_valid() {
         Line::new()
             .str("root-pd: the HIP is not valid; stopping")
             .print();
-        halt();
+        user_rt::start::idle();
     }
     let usable: u64 = hip
         .memory()
@@ -152,7 +162,7 @@ extern "C" fn _start(hip: &'static Hip) -> ! {
     }
     match option(cmdline, b"then").unwrap_or(b"poweroff") {
         b"reboot" => {
-            let status = call::machine_control(MachineOp::Reboot);
+            let status = sys::machine_control(root::PD, MachineOp::Reboot);
             Line::new()
                 .str("root-pd: reboot failed, status ")
                 .dec(status as u64)
@@ -160,25 +170,12 @@ extern "C" fn _start(hip: &'static Hip) -> ! {
         }
         b"stay" => {}
         _ => {
-            let status = call::machine_control(MachineOp::PowerOff);
+            let status = sys::machine_control(root::PD, MachineOp::PowerOff);
             Line::new()
                 .str("root-pd: power off failed, status ")
                 .dec(status as u64)
                 .print();
         }
     }
-    halt()
-}
-
-/// Nothing left to do: wait in user mode (ring 3 cannot HLT).
-fn halt() -> ! {
-    loop {
-        core::hint::spin_loop();
-    }
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    Line::new().str("root-pd: panic").print();
-    halt()
+    user_rt::start::idle()
 }

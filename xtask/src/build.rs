@@ -1,7 +1,8 @@
-//! `cargo xtask build`: links the two freestanding boot images and copies them to
-//! `target/images/`.
+//! `cargo xtask build`: links the freestanding boot images — the hypervisor and the ring-3
+//! programs of [`USER_IMAGES`] — and copies them to `target/images/<package>.elf`.
 //!
-//! Each image has its own target directory because its RUSTFLAGS differ, and the target triple
+//! The hypervisor and the user programs have separate target directories because their
+//! RUSTFLAGS differ (the user programs share one, and one cargo invocation), and the target triple
 //! is passed explicitly so the flags reach only target artifacts, never build scripts or proc
 //! macros (which must still link as host programs). Linker scripts and link arguments come from
 //! the crates' own build scripts.
@@ -16,62 +17,91 @@ use crate::{elf, paths, sse_warning};
 
 const TARGET: &str = "x86_64-unknown-linux-gnu";
 
-/// One freestanding image and how to build it.
-struct Image {
-    package: &'static str,
+/// The ring-3 programs, in boot-module order; each is a workspace package with a binary of
+/// the same name, linked to `target/images/<package>.elf`. The hypervisor starts the first
+/// (root-pd); the others are root-pd's to start, found in the HIP's module list by their
+/// command line, which begins with the image's file name (`ktest.elf`) on every boot path.
+/// A new component is a crate under `components/` and one more line here.
+pub const USER_IMAGES: &[&str] = &[
+    "root-pd", // the root protection domain; gets `--root-args`
+    "ktest",   // native test components
+];
+
+/// One cargo invocation that links freestanding images.
+struct Image<'a> {
+    packages: &'a [&'a str],
     /// Under `target/`.
     target_dir: &'static str,
     rustflags: &'static str,
-    /// Where `build` copies the linked binary.
-    dest: fn() -> PathBuf,
 }
 
 const HYPERVISOR: Image = Image {
-    package: "hypervisor",
+    packages: &["hypervisor"],
     target_dir: "hv",
     rustflags: "-C relocation-model=static -C code-model=kernel -C target-feature=-sse,-sse2 \
                 -C no-redzone=yes -C force-frame-pointers=yes",
-    dest: paths::hypervisor_elf,
 };
 
-const ROOT_PD: Image = Image {
-    package: "root-pd",
+const USER: Image = Image {
+    packages: USER_IMAGES,
     target_dir: "user",
     rustflags: "-C relocation-model=static -C target-feature=-sse,-sse2",
-    dest: paths::root_pd_elf,
 };
 
-impl Image {
+impl Image<'_> {
     fn target_dir(&self) -> PathBuf {
         paths::root().join("target").join(self.target_dir)
     }
 
-    /// The linked binary inside the image's target directory.
-    fn output(&self) -> PathBuf {
-        self.target_dir()
-            .join(TARGET)
-            .join("image")
-            .join(self.package)
+    /// The linked binary of `package` inside the image's target directory.
+    fn output(&self, package: &str) -> PathBuf {
+        self.target_dir().join(TARGET).join("image").join(package)
     }
 }
 
-/// Builds both images, copies them to `target/images/` and prints the hypervisor's sizes.
+/// A boot module: an image in `target/images/` and its command line after the file name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Module {
+    /// The file name, e.g. `ktest.elf`; also the first word of the module's command line.
+    pub file: String,
+    pub args: String,
+}
+
+/// The boot modules in order: every user image, root-pd first with `root_args`.
+pub fn modules(root_args: &str) -> Vec<Module> {
+    USER_IMAGES
+        .iter()
+        .enumerate()
+        .map(|(i, package)| Module {
+            file: paths::image_file(package),
+            args: if i == 0 { root_args.trim() } else { "" }.to_string(),
+        })
+        .collect()
+}
+
+/// Builds every image, copies them to `target/images/` and prints the hypervisor's sizes.
+/// A failed group does not stop the other (each is copied once linked); the build then fails
+/// naming every failure.
 pub fn build() -> Result<()> {
     let mut filter = sse_warning::Filter::new();
-    let result = [HYPERVISOR, ROOT_PD]
+    let failures: Vec<String> = [HYPERVISOR, USER]
         .iter()
-        .try_for_each(|image| build_image(image, &mut filter));
+        .filter_map(|image| build_image(image, &mut filter).err())
+        .map(|e| format!("{e:#}"))
+        .collect();
     if filter.dropped() > 0 {
         eprintln!("{}", sse_warning::NOTE);
     }
-    result?;
+    if !failures.is_empty() {
+        bail!("{}", failures.join("; "));
+    }
     let sizes = elf::sizes(&paths::hypervisor_elf())?;
     println!("hypervisor: {sizes}");
-    println!(
-        "images: {}, {}",
-        paths::relative(&paths::hypervisor_elf()).display(),
-        paths::relative(&paths::root_pd_elf()).display()
-    );
+    let images: Vec<String> = std::iter::once(paths::hypervisor_elf())
+        .chain(USER_IMAGES.iter().map(|p| paths::image(p)))
+        .map(|p| paths::relative(&p).display().to_string())
+        .collect();
+    println!("images: {}", images.join(", "));
     Ok(())
 }
 
@@ -79,9 +109,11 @@ fn build_image(image: &Image, filter: &mut sse_warning::Filter) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(paths::root())
-        .args(["build", "--profile", "image", "--target", TARGET, "-p"])
-        .arg(image.package)
-        .arg("--target-dir")
+        .args(["build", "--profile", "image", "--target", TARGET]);
+    for package in image.packages {
+        cmd.args(["-p", package]);
+    }
+    cmd.arg("--target-dir")
         .arg(image.target_dir())
         // Diagnostics as JSON on stdout, for the warning filter; cargo's own status lines
         // stay on stderr.
@@ -91,9 +123,10 @@ fn build_image(image: &Image, filter: &mut sse_warning::Filter) -> Result<()> {
         .env("RUSTFLAGS", image.rustflags)
         .stdin(Stdio::null())
         .stdout(Stdio::piped());
+    let names = image.packages.join(", ");
     eprintln!(
-        "xtask: building {} (RUSTFLAGS=\"{}\")",
-        image.package, image.rustflags
+        "xtask: building {names} (RUSTFLAGS=\"{}\")",
+        image.rustflags
     );
     let mut child = cmd.spawn().context("starting cargo")?;
     let stdout = child.stdout.take().expect("stdout is piped");
@@ -114,16 +147,43 @@ fn build_image(image: &Image, filter: &mut sse_warning::Filter) -> Result<()> {
     }
     let status = child.wait().context("waiting for cargo")?;
     if !status.success() {
-        bail!("building {} failed ({status})", image.package);
+        bail!("building {names} failed ({status})");
     }
-    let dest = (image.dest)();
     std::fs::create_dir_all(paths::images())
         .with_context(|| format!("creating {}", paths::images().display()))?;
-    // Copy, then rename: a reader (the disassembly test, a running emulator) never sees a
-    // half-written image, even while another build copies the same file.
-    let partial = dest.with_extension(format!("partial.{}", std::process::id()));
-    std::fs::copy(image.output(), &partial)
-        .and_then(|_| std::fs::rename(&partial, &dest))
-        .with_context(|| format!("copying {} to {}", image.output().display(), dest.display()))?;
+    for package in image.packages {
+        let (output, dest) = (image.output(package), paths::image(package));
+        // Copy, then rename: a reader (the disassembly test, a running emulator) never sees
+        // a half-written image, even while another build copies the same file.
+        let partial = dest.with_extension(format!("partial.{}", std::process::id()));
+        std::fs::copy(&output, &partial)
+            .and_then(|_| std::fs::rename(&partial, &dest))
+            .with_context(|| format!("copying {} to {}", output.display(), dest.display()))?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_pd_is_the_first_module_and_alone_gets_the_root_args() {
+        assert_eq!(USER_IMAGES[0], "root-pd");
+        let modules = modules(" bench ");
+        assert_eq!(
+            modules[..2],
+            [
+                Module {
+                    file: "root-pd.elf".into(),
+                    args: "bench".into()
+                },
+                Module {
+                    file: "ktest.elf".into(),
+                    args: String::new()
+                },
+            ]
+        );
+        assert_eq!(modules.len(), USER_IMAGES.len());
+    }
 }

@@ -18,14 +18,19 @@ pub fn images() -> PathBuf {
     root().join("target").join("images")
 }
 
-/// The linked hypervisor as copied by `build`.
-pub fn hypervisor_elf() -> PathBuf {
-    images().join("hypervisor.elf")
+/// The file name `build` gives a package's image: `<package>.elf`.
+pub fn image_file(package: &str) -> String {
+    format!("{package}.elf")
 }
 
-/// The linked root-pd as copied by `build`.
-pub fn root_pd_elf() -> PathBuf {
-    images().join("root-pd.elf")
+/// A package's linked image as copied by `build`: `target/images/<package>.elf`.
+pub fn image(package: &str) -> PathBuf {
+    images().join(image_file(package))
+}
+
+/// The linked hypervisor as copied by `build`.
+pub fn hypervisor_elf() -> PathBuf {
+    image("hypervisor")
 }
 
 /// The ISO built by `iso` (default command lines).
@@ -38,8 +43,21 @@ pub fn run_dir() -> PathBuf {
     images().join("run")
 }
 
-/// `path` relative to the workspace root when it lies below it, else unchanged; keeps command
-/// lines (and so the module command line QEMU hands to the kernel) short and stable.
+/// `target/bench/`: what `bench` writes (results, console log).
+pub fn bench_dir() -> PathBuf {
+    root().join("target").join("bench")
+}
+
+/// `path` relative to `target/images/` when it lies below it, else unchanged. QEMU runs there,
+/// so that a module's command line starts with its file name (`ktest.elf`), as in the ISO.
+pub fn in_images(path: &Path) -> PathBuf {
+    path.strip_prefix(images())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `path` relative to the workspace root when it lies below it, else unchanged; keeps the
+/// paths xtask prints short and stable.
 pub fn relative(path: &Path) -> PathBuf {
     path.strip_prefix(root())
         .map(Path::to_path_buf)
@@ -57,10 +75,17 @@ mod tests {
             relative(&hypervisor_elf()),
             Path::new("target/images/hypervisor.elf")
         );
+        assert_eq!(in_images(&image("ktest")), Path::new("ktest.elf"));
+        assert_eq!(
+            in_images(&run_dir().join("console.log")),
+            Path::new("run/console.log")
+        );
     }
 
     #[test]
     fn paths_outside_the_workspace_stay_absolute() {
         assert_eq!(relative(Path::new("/tmp/x.log")), Path::new("/tmp/x.log"));
+        let log = root().join("target/test-logs/a.log");
+        assert_eq!(in_images(&log), log);
     }
 }

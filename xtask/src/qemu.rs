@@ -4,18 +4,24 @@
 //! value `v` ends QEMU with status `(v << 1) | 1`, so the hypervisor (booted with `exit=debug`)
 //! reports success with 0x10 (status 33) and failure with 0x11 (status 35). `-no-reboot` turns
 //! a reset into an exit with status 0, as does ACPI power-off.
+//!
+//! Boot modules go to `-initrd` as one value: modules are separated by commas, and each
+//! module's text is its file path, a space and its arguments, all of which the kernel receives
+//! as the module's command line (a literal comma in it is doubled).
 
 use std::path::Path;
 
+use crate::build::Module;
+
 /// How the images reach the machine.
 pub enum Media<'a> {
-    /// QEMU's own Multiboot 1 loader: the hypervisor has an a.out-kludge header; root-pd is a
-    /// module whose command line is its path followed by `root_args`.
+    /// QEMU's own Multiboot 1 loader: the hypervisor has an a.out-kludge header; each module's
+    /// command line is its file (a path relative to QEMU's working directory) followed by its
+    /// arguments.
     Kernel {
         hypervisor: &'a Path,
         cmdline: &'a str,
-        root_pd: &'a Path,
-        root_args: &'a str,
+        modules: &'a [Module],
     },
     /// A GRUB ISO (Multiboot 2) on the CD-ROM, booted from it.
     Iso(&'a Path),
@@ -32,6 +38,9 @@ pub enum Console<'a> {
 /// A whole QEMU invocation.
 pub struct Config<'a> {
     pub kvm: bool,
+    /// `-icount shift=0` (TCG only): the virtual clock, and so the TSC, follows executed
+    /// instructions, one per nanosecond; timings become repeatable path lengths.
+    pub icount: bool,
     pub smp: u32,
     pub mem_mib: u32,
     pub media: Media<'a>,
@@ -49,6 +58,9 @@ pub fn args(cfg: &Config<'_>) -> Vec<String> {
         push(&["-accel", "kvm", "-cpu", "host"]);
     } else {
         push(&["-accel", "tcg", "-cpu", "max"]);
+        if cfg.icount {
+            push(&["-icount", "shift=0"]);
+        }
     }
     push(&["-smp", &cfg.smp.to_string(), "-m", &cfg.mem_mib.to_string()]);
     push(&["-display", "none", "-monitor", "none", "-no-reboot"]);
@@ -61,12 +73,14 @@ pub fn args(cfg: &Config<'_>) -> Vec<String> {
         Media::Kernel {
             hypervisor,
             cmdline,
-            root_pd,
-            root_args,
+            modules,
         } => {
-            let module = module_line(&display(root_pd), root_args);
+            let initrd: Vec<String> = modules
+                .iter()
+                .map(|m| escape(&module_line(&m.file, &m.args)))
+                .collect();
             push(&["-kernel", &display(hypervisor), "-append", cmdline]);
-            push(&["-initrd", &escape(&module)]);
+            push(&["-initrd", &initrd.join(",")]);
         }
         Media::Iso(iso) => push(&["-cdrom", &escape(&display(iso)), "-boot", "d"]),
     }
@@ -100,40 +114,87 @@ mod tests {
         args(cfg).join(" ")
     }
 
+    fn module(file: &str, args: &str) -> Module {
+        Module {
+            file: file.into(),
+            args: args.into(),
+        }
+    }
+
     #[test]
     fn kernel_boot_under_tcg() {
+        let modules = [
+            module("root-pd.elf", "then=poweroff"),
+            module("ktest.elf", ""),
+        ];
         let cfg = Config {
             kvm: false,
+            icount: false,
             smp: 4,
             mem_mib: 256,
             media: Media::Kernel {
-                hypervisor: Path::new("target/images/hypervisor.elf"),
+                hypervisor: Path::new("hypervisor.elf"),
                 cmdline: "exit=debug",
-                root_pd: Path::new("target/images/root-pd.elf"),
-                root_args: "then=poweroff",
+                modules: &modules,
             },
-            console: Console::File(Path::new("target/test-logs/a.log")),
+            console: Console::File(Path::new("/w/target/test-logs/a.log")),
         };
         assert_eq!(
             line(&cfg),
             "-machine pc -accel tcg -cpu max -smp 4 -m 256 -display none -monitor none \
              -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-             -serial file:target/test-logs/a.log -kernel target/images/hypervisor.elf \
-             -append exit=debug -initrd target/images/root-pd.elf then=poweroff"
+             -serial file:/w/target/test-logs/a.log -kernel hypervisor.elf \
+             -append exit=debug -initrd root-pd.elf then=poweroff,ktest.elf"
         );
     }
 
     #[test]
+    fn module_commas_are_doubled_and_modules_separated_by_one() {
+        let modules = [module("root-pd.elf", "a=1,2"), module("k,t.elf", "")];
+        let cfg = Config {
+            kvm: false,
+            icount: false,
+            smp: 1,
+            mem_mib: 64,
+            media: Media::Kernel {
+                hypervisor: Path::new("hv.elf"),
+                cmdline: "",
+                modules: &modules,
+            },
+            console: Console::Stdio,
+        };
+        let a = args(&cfg);
+        let initrd = a.iter().position(|s| s == "-initrd").unwrap();
+        assert_eq!(a[initrd + 1], "root-pd.elf a=1,,2,k,,t.elf");
+    }
+
+    #[test]
+    fn icount_only_under_tcg() {
+        let mut cfg = Config {
+            kvm: false,
+            icount: true,
+            smp: 1,
+            mem_mib: 64,
+            media: Media::Iso(Path::new("a.iso")),
+            console: Console::Stdio,
+        };
+        assert!(line(&cfg).contains("-accel tcg -cpu max -icount shift=0 -smp"));
+        cfg.kvm = true;
+        assert!(!line(&cfg).contains("-icount"), "{}", line(&cfg));
+    }
+
+    #[test]
     fn empty_command_lines_stay_arguments() {
+        let modules = [module("rp.elf", "")];
         let cfg = Config {
             kvm: true,
+            icount: false,
             smp: 2,
             mem_mib: 128,
             media: Media::Kernel {
                 hypervisor: Path::new("hv.elf"),
                 cmdline: "",
-                root_pd: Path::new("rp.elf"),
-                root_args: "",
+                modules: &modules,
             },
             console: Console::Stdio,
         };
@@ -149,6 +210,7 @@ mod tests {
     fn iso_boot_uses_the_cdrom_and_escapes_commas() {
         let cfg = Config {
             kvm: false,
+            icount: false,
             smp: 2,
             mem_mib: 256,
             media: Media::Iso(Path::new("run/a,b.iso")),

@@ -34,44 +34,77 @@ pub enum Boot {
 pub struct RunArgs {
     /// Emulator and accelerator: auto picks kvm when usable for nested virtualization, else tcg.
     #[arg(long, value_enum, default_value_t = Accel::Auto)]
-    accel: Accel,
+    pub accel: Accel,
     /// Boot method [default: kernel for QEMU; Bochs always boots the ISO].
     #[arg(long, value_enum)]
-    boot: Option<Boot>,
+    pub boot: Option<Boot>,
     /// Number of CPUs.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
-    smp: u32,
+    pub smp: u32,
     /// Memory in MiB.
     #[arg(long, value_name = "MiB", default_value_t = 256,
           value_parser = clap::value_parser!(u32).range(16..=65536))]
-    mem: u32,
+    pub mem: u32,
     /// The hypervisor's command line.
     #[arg(long, default_value = "", allow_hyphen_values = true)]
-    cmdline: String,
+    pub cmdline: String,
     /// root-pd's arguments (its command line after its name).
     #[arg(long, default_value = "", allow_hyphen_values = true)]
-    root_args: String,
+    pub root_args: String,
+    /// QEMU TCG only: `-icount shift=0`, so the guest's clock (and TSC) follows executed
+    /// instructions and timings are repeatable.
+    #[arg(long)]
+    pub icount: bool,
     /// Bochs CPU model (corei7_skylake_x and corei7_haswell_4770 have VMX+EPT, ryzen SVM+NPT).
     #[arg(long, value_name = "MODEL", default_value = "corei7_skylake_x")]
-    bochs_cpu: String,
+    pub bochs_cpu: String,
     /// A regex (multi-line mode) the console must show; repeatable. Makes the run scripted.
     #[arg(long = "expect", value_name = "REGEX", value_parser = console::pattern)]
-    expects: Vec<Regex>,
+    pub expects: Vec<Regex>,
     /// Seconds a scripted run may take, from the emulator's start.
     #[arg(long, value_name = "SECS", default_value_t = 120)]
-    timeout: u64,
+    pub timeout: u64,
     /// The exit status the emulator must end with after all patterns matched. Makes the run
     /// scripted.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    exit_code: Option<i32>,
+    pub exit_code: Option<i32>,
     /// Console log file [default: target/images/run/console.log].
     #[arg(long, value_name = "FILE")]
-    log: Option<PathBuf>,
+    pub log: Option<PathBuf>,
 }
 
 /// Runs the images; returns xtask's exit code.
 pub fn run(args: &RunArgs) -> Result<u8> {
+    let started = start(args)?;
+    match started.tail {
+        Some(tail) if started.scripted => {
+            scripted_run(args, started.emu, tail, started.bochs_out.as_deref())
+        }
+        tail => interactive_run(started.emu, tail, started.bochs_out.as_deref()),
+    }
+}
+
+/// A booted emulator and where its console goes.
+pub struct Started {
+    pub platform: Platform,
+    pub emu: Emulator,
+    /// The console log being followed (file consoles only).
+    pub tail: Option<LogTail>,
+    /// Bochs' own stdout and stderr.
+    pub bochs_out: Option<PathBuf>,
+    /// Whether `args` asked for a scripted run (the emulator then has its own process group).
+    pub scripted: bool,
+}
+
+/// Builds the images and starts the emulator as `args` say.
+pub fn start(args: &RunArgs) -> Result<Started> {
     let (platform, why) = accel::choose(args.accel, &accel::Host::probe())?;
+    if args.icount && platform != Platform::Tcg {
+        bail!(
+            "--icount needs QEMU TCG, not {} (use --accel tcg)",
+            platform_name(platform)
+        );
+    }
     let boot = match (platform, args.boot) {
         (Platform::Bochs, Some(Boot::Kernel)) => {
             bail!("Bochs cannot load a kernel directly; use --boot iso (the default for Bochs)")
@@ -87,8 +120,9 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         iso::build_iso(&args.cmdline, &args.root_args, &iso)?;
     }
     println!(
-        "xtask: platform {} ({why}), {} CPUs, {} MiB, boot {}",
+        "xtask: platform {}{} ({why}), {} CPUs, {} MiB, boot {}",
         platform_name(platform),
+        if args.icount { " icount" } else { "" },
         args.smp,
         args.mem,
         if boot == Boot::Iso { "iso" } else { "kernel" }
@@ -113,9 +147,9 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     let (cmd, bochs_out) = match platform {
         Platform::Kvm | Platform::Tcg => {
             tools::ensure(tools::QEMU)?;
-            let relative_log = paths::relative(&log);
+            let qemu_log = paths::in_images(&log);
             let console = if file_console {
-                qemu::Console::File(&relative_log)
+                qemu::Console::File(&qemu_log)
             } else {
                 qemu::Console::Stdio
             };
@@ -131,10 +165,13 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         println!("xtask: console log {}", paths::relative(&log).display());
     }
     let emu = Emulator::spawn(cmd, scripted)?;
-    match tail {
-        Some(tail) if scripted => scripted_run(args, emu, tail, bochs_out.as_deref()),
-        tail => interactive_run(emu, tail, bochs_out.as_deref()),
-    }
+    Ok(Started {
+        platform,
+        emu,
+        tail,
+        bochs_out,
+        scripted,
+    })
 }
 
 /// Judges the run by its console and exit status; returns 0 for a pass, 1 for a failure.
@@ -192,7 +229,7 @@ fn interactive_run(
     Ok(emulator::shell_code(status))
 }
 
-fn platform_name(platform: Platform) -> &'static str {
+pub fn platform_name(platform: Platform) -> &'static str {
     match platform {
         Platform::Kvm => "qemu kvm",
         Platform::Tcg => "qemu tcg",
@@ -207,30 +244,36 @@ fn qemu_command(
     iso: &Path,
     console: qemu::Console<'_>,
 ) -> Command {
-    let hypervisor = paths::relative(&paths::hypervisor_elf());
-    let root_pd = paths::relative(&paths::root_pd_elf());
-    let iso = paths::relative(iso);
+    // Paths relative to target/images/, where QEMU runs: a module's command line starts with
+    // its path, which is then just its file name (`ktest.elf`), as in the ISO.
+    let hypervisor = paths::in_images(&paths::hypervisor_elf());
+    let modules = build::modules(&args.root_args);
+    let iso = paths::in_images(iso);
     let media = match boot {
         Boot::Kernel => qemu::Media::Kernel {
             hypervisor: &hypervisor,
             cmdline: &args.cmdline,
-            root_pd: &root_pd,
-            root_args: &args.root_args,
+            modules: &modules,
         },
         Boot::Iso => qemu::Media::Iso(&iso),
     };
     let cfg = qemu::Config {
         kvm: platform == Platform::Kvm,
+        icount: args.icount,
         smp: args.smp,
         mem_mib: args.mem,
         media,
         console,
     };
     let qemu_args = qemu::args(&cfg);
-    println!("xtask: {} {}", qemu::PROGRAM, shell_words(&qemu_args));
+    println!(
+        "xtask: (cd {} && {} {})",
+        paths::relative(&paths::images()).display(),
+        qemu::PROGRAM,
+        shell_words(&qemu_args)
+    );
     let mut cmd = Command::new(qemu::PROGRAM);
-    // Relative image paths: the module command line QEMU passes on starts with its path.
-    cmd.current_dir(paths::root()).args(qemu_args);
+    cmd.current_dir(paths::images()).args(qemu_args);
     if !matches!(cfg.console, qemu::Console::Stdio) {
         cmd.stdin(Stdio::null());
     }
@@ -277,7 +320,7 @@ fn bochs_command(args: &RunArgs, iso: &Path, log: &Path) -> Result<(Command, Pat
 }
 
 /// Prints why Bochs stopped, as it said on its output.
-fn report_bochs_exit(out: Option<&Path>) {
+pub fn report_bochs_exit(out: Option<&Path>) {
     let Some(out) = out else { return };
     let text = std::fs::read_to_string(out).unwrap_or_default();
     match bochs::exit_message(&text) {

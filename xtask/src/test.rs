@@ -208,7 +208,7 @@ mod tests {
             panic!("unit tests run cargo")
         };
         assert!(unit.contains(&"xtask".to_string()), "{unit:?}");
-        for excluded in ["tests", "hypervisor", "root-pd"] {
+        for excluded in ["tests", "hypervisor", "root-pd", "ktest"] {
             assert!(!unit.contains(&excluded.to_string()), "{unit:?}");
         }
     }

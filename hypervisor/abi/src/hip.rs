@@ -19,7 +19,8 @@ pub const HIP_STRINGS: usize = 1024;
 
 /// Kinds of memory-map entries.
 pub mod mem_kind {
-    /// RAM the root PD may use.
+    /// RAM the root PD may use: mapped in its physical window
+    /// ([`crate::cap::PHYS_WINDOW`]) and used by nothing else.
     pub const USABLE: u32 = 1;
     /// Not RAM for anyone (firmware, MMIO holes, ...).
     pub const RESERVED: u32 = 2;
@@ -31,7 +32,8 @@ pub mod mem_kind {
     pub const BAD: u32 = 5;
     /// RAM the hypervisor keeps for itself (its image, page tables, heap).
     pub const HYPERVISOR: u32 = 6;
-    /// A boot module's image.
+    /// A boot module's image: mapped in the root PD's physical window, to be
+    /// read (and reused once read).
     pub const MODULE: u32 = 7;
 }
 
@@ -105,6 +107,11 @@ pub struct Hip {
     pub module_count: u32,
     /// The hypervisor's own command line.
     pub cmdline: HipString,
+    /// GSIs the IOAPICs have; GSI `n`'s semaphore is at selector
+    /// [`crate::cap::root::GSI_BASE`]` + n` in the root PD.
+    pub gsi_count: u32,
+    /// MSI semaphores, at the selectors following the GSI semaphores.
+    pub msi_count: u32,
     pub cpus: [HipCpu; HIP_MAX_CPUS],
     pub memory: [HipMemory; HIP_MAX_MEMORY],
     pub modules: [HipModule; HIP_MAX_MODULES],
@@ -125,6 +132,8 @@ impl Hip {
             memory_count: 0,
             module_count: 0,
             cmdline: HipString { offset: 0, len: 0 },
+            gsi_count: 0,
+            msi_count: 0,
             cpus: [HipCpu {
                 apic_id: 0,
                 acpi_uid: 0,
@@ -179,6 +188,11 @@ impl Hip {
     /// The memory map.
     pub fn memory(&self) -> &[HipMemory] {
         &self.memory[..(self.memory_count as usize).min(HIP_MAX_MEMORY)]
+    }
+
+    /// The selector of the root PD's semaphore for MSI number `n`.
+    pub fn msi_selector(&self, n: u32) -> crate::Selector {
+        crate::cap::root::GSI_BASE + u64::from(self.gsi_count) + u64::from(n)
     }
 
     /// The boot modules.

@@ -10,33 +10,148 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod call;
+pub mod cap;
 pub mod hip;
 pub mod status;
+pub mod utcb;
 
+pub use cap::{Crd, ObjType, Selector, Space};
 pub use status::Status;
+pub use utcb::{ExcState, Mtd, Utcb};
 
 /// Hypercall numbers, passed in `rax` to the `syscall` instruction.
+///
+/// Arguments travel in `rdi`, `rsi`, `rdx`, `r8`, `r9`, `r10`, `r12`, `r13`
+/// (in that order, as many as a call takes); the status comes back in `rax`
+/// and results in `rdi` and `rsi`. `syscall` clobbers `rcx` and `r11`; every
+/// other register is preserved. `docs/ABI.md` has a table per call.
 #[repr(u64)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hypercall {
-    /// Write bytes to the hypervisor console. `rdi` = pointer, `rsi` = length
-    /// (at most [`CONSOLE_WRITE_MAX`]).
+    /// Write bytes to the hypervisor console: (pointer, length ≤
+    /// [`CONSOLE_WRITE_MAX`]).
     ConsoleWrite = 0,
-    /// Power off or reset the machine. `rdi` = a [`MachineOp`]. Only the root
-    /// PD may call it.
+    /// Power off or reset: (PD selector with `MACHINE`, [`MachineOp`]).
     MachineControl = 1,
+    /// Call a portal: (portal selector, message words) → reply words.
+    Call = 2,
+    /// Reply to the current caller and wait for the next call: (reply words,
+    /// or the [`Mtd`] of state to write back after an exception).
+    Reply = 3,
+    /// Create a PD: (destination selector, parent PD, quota in pages).
+    CreatePd = 4,
+    /// Create an EC: (destination, PD, CPU, UTCB address, stack pointer,
+    /// event base, entry RIP, [`ec_flags`]).
+    CreateEc = 5,
+    /// Create a scheduling context: (destination, EC, priority, quantum µs).
+    CreateSc = 6,
+    /// Create a portal: (destination, EC, entry RIP, [`Mtd`]).
+    CreatePt = 7,
+    /// Create a semaphore: (destination, PD, initial count).
+    CreateSm = 8,
+    /// Set a portal's id: (portal, id).
+    PtCtrl = 9,
+    /// Semaphore operation: (semaphore, [`SmOp`], absolute TSC deadline or 0).
+    SmCtrl = 10,
+    /// Read a scheduling context: (SC) → consumed TSC cycles.
+    ScCtrl = 11,
+    /// Delegate capabilities: (source PD, destination PD, source [`Crd`],
+    /// destination base).
+    Delegate = 12,
+    /// Revoke capabilities: (PD, [`Crd`], [`revoke_flags`]).
+    Revoke = 13,
+    /// Look up a capability: (PD, [`Crd`] of one unit) → (the capability's
+    /// [`Crd`], its [`ObjType`] for object capabilities).
+    Lookup = 14,
+    /// Read a PD's kernel-memory quota: (PD) → (limit, used) in pages.
+    PdQuota = 15,
+    /// Route an interrupt to its semaphore: (semaphore, CPU, [`int_flags`])
+    /// → (MSI address, MSI data) for MSI semaphores.
+    AssignInt = 16,
 }
 
 impl Hypercall {
+    /// Every call, in numeric order.
+    pub const ALL: [Hypercall; 17] = [
+        Self::ConsoleWrite,
+        Self::MachineControl,
+        Self::Call,
+        Self::Reply,
+        Self::CreatePd,
+        Self::CreateEc,
+        Self::CreateSc,
+        Self::CreatePt,
+        Self::CreateSm,
+        Self::PtCtrl,
+        Self::SmCtrl,
+        Self::ScCtrl,
+        Self::Delegate,
+        Self::Revoke,
+        Self::Lookup,
+        Self::PdQuota,
+        Self::AssignInt,
+    ];
+
     /// Decodes a call number; `None` for numbers the ABI does not define.
     pub fn from_raw(raw: u64) -> Option<Self> {
-        match raw {
-            0 => Some(Self::ConsoleWrite),
-            1 => Some(Self::MachineControl),
-            _ => None,
-        }
+        Self::ALL.get(usize::try_from(raw).ok()?).copied()
     }
 }
+
+/// Flags of [`Hypercall::CreateEc`].
+pub mod ec_flags {
+    /// A global EC: it runs on a scheduling context of its own, starting at
+    /// the entry RIP. Without it the EC is local and runs only when one of
+    /// its portals is called.
+    pub const GLOBAL: u64 = 1 << 0;
+}
+
+/// Flags of [`Hypercall::Revoke`].
+pub mod revoke_flags {
+    /// Also remove the PD's own capabilities in the range, not only what was
+    /// derived from them. Removing an object's original capability (the one
+    /// its creation returned) destroys the object.
+    pub const SELF: u64 = 1 << 0;
+}
+
+/// Flags of [`Hypercall::AssignInt`].
+pub mod int_flags {
+    /// Level-triggered (GSIs only; edge otherwise). The GSI is masked when it
+    /// fires and unmasked by the next down on its semaphore.
+    pub const LEVEL: u64 = 1 << 0;
+    /// Active low (GSIs only; active high otherwise).
+    pub const ACTIVE_LOW: u64 = 1 << 1;
+    /// Mask the interrupt (stop routing it).
+    pub const MASK: u64 = 1 << 2;
+}
+
+/// Operations of [`Hypercall::SmCtrl`].
+#[repr(u64)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmOp {
+    /// Wake the first waiter, or count up if none waits.
+    Up = 0,
+    /// Count down, or wait until someone counts up (or the deadline passes).
+    Down = 1,
+    /// Like `Down`, but consume the whole count at once.
+    DownZero = 2,
+}
+
+impl SmOp {
+    pub fn from_raw(raw: u64) -> Option<Self> {
+        Some(match raw {
+            0 => Self::Up,
+            1 => Self::Down,
+            2 => Self::DownZero,
+            _ => return None,
+        })
+    }
+}
+
+/// Scheduling priorities are `0..PRIORITIES`; higher runs first.
+pub const PRIORITIES: u64 = 128;
+/// The longest quantum a scheduling context may have, in microseconds.
+pub const MAX_QUANTUM_US: u64 = 1_000_000;
 
 /// The longest console write accepted in one call, in bytes.
 pub const CONSOLE_WRITE_MAX: u64 = 4096;
@@ -71,11 +186,13 @@ pub const ROOT_HIP_ADDRESS: u64 = 0x0000_7fff_ffff_0000;
 pub const ROOT_STACK_TOP: u64 = 0x0000_7fff_fffe_0000;
 /// Size of the root PD's initial stack.
 pub const ROOT_STACK_SIZE: u64 = 64 * 1024;
+/// Where the root EC's UTCB is mapped (the page above its stack).
+pub const ROOT_UTCB_ADDRESS: u64 = ROOT_STACK_TOP;
 
 // The root PD's fixed layout lies in the user half, page-aligned, and the
 // stack does not run into the HIP.
 const _: () = assert!(ROOT_HIP_ADDRESS + 4096 <= 0x0000_8000_0000_0000);
-const _: () = assert!(ROOT_STACK_TOP <= ROOT_HIP_ADDRESS);
+const _: () = assert!(ROOT_UTCB_ADDRESS + 4096 <= ROOT_HIP_ADDRESS);
 const _: () = assert!(ROOT_HIP_ADDRESS.is_multiple_of(4096) && ROOT_STACK_TOP.is_multiple_of(4096));
 
 #[cfg(test)]
@@ -84,12 +201,15 @@ mod tests {
 
     #[test]
     fn call_numbers_round_trip_and_unknown_numbers_are_refused() {
-        for c in [Hypercall::ConsoleWrite, Hypercall::MachineControl] {
-            assert_eq!(Hypercall::from_raw(c as u64), Some(c));
+        for (n, c) in Hypercall::ALL.iter().enumerate() {
+            assert_eq!(*c as u64, n as u64);
+            assert_eq!(Hypercall::from_raw(n as u64), Some(*c));
         }
-        assert_eq!(Hypercall::from_raw(2), None);
+        assert_eq!(Hypercall::from_raw(Hypercall::ALL.len() as u64), None);
         assert_eq!(Hypercall::from_raw(u64::MAX), None);
         assert_eq!(MachineOp::from_raw(1), Some(MachineOp::Reboot));
         assert_eq!(MachineOp::from_raw(7), None);
+        assert_eq!(SmOp::from_raw(2), Some(SmOp::DownZero));
+        assert_eq!(SmOp::from_raw(3), None);
     }
 }

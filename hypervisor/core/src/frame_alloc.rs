@@ -112,6 +112,11 @@ impl FrameAllocator {
         self.free.insert(r).map_err(|Full| FreeError::Full)
     }
 
+    /// The free ranges, in address order.
+    pub fn free_ranges(&self) -> impl Iterator<Item = Range> + '_ {
+        self.free.iter()
+    }
+
     pub fn free_bytes(&self) -> u64 {
         self.free.total()
     }

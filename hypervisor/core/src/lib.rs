@@ -6,7 +6,13 @@ pub mod cmdline;
 pub mod elf;
 pub mod fmt;
 pub mod frame_alloc;
+pub mod list;
 pub mod memmap;
 pub mod multiboot;
+pub mod paging;
+pub mod quota;
+pub mod runqueue;
+pub mod timeouts;
+pub mod tree;
 
 mod le;

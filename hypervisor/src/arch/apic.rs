@@ -70,6 +70,14 @@ impl Lapic {
         unsafe { self.apic.send_sipi(page, dest) };
     }
 
+    /// A fixed interrupt with `vector` to the CPU with `apic_id`.
+    pub fn send_fixed(&mut self, apic_id: u32, vector: u8) {
+        let dest = self.destination(apic_id);
+        // SAFETY: the vectors sent are the kernel's own IPI vectors, whose
+        // handlers expect to be entered at any time.
+        unsafe { self.apic.send_ipi(vector, dest) };
+    }
+
     /// NMI to every other CPU (used to stop them on a fatal error).
     pub fn send_nmi_to_others(&mut self) {
         // SAFETY: the NMI handler of every CPU halts it when the machine is
@@ -104,5 +112,13 @@ impl Lapic {
             self.apic.set_timer_mode(TimerMode::TscDeadline);
             Msr::new(IA32_TSC_DEADLINE).write(deadline);
         }
+    }
+}
+
+/// Sends `vector` to the CPU with index `cpu` from the executing CPU.
+pub fn send_ipi(cpu: usize, vector: u8) {
+    let apic_id = super::percpu::of(cpu).apic_id;
+    if let Some(lapic) = super::percpu::current().lapic.as_mut() {
+        lapic.send_fixed(apic_id, vector);
     }
 }

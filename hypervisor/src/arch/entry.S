@@ -69,17 +69,25 @@ interrupt_pop:
 /*
  * SYSCALL: RCX = user RIP, R11 = user RFLAGS, interrupts masked by FMASK.
  * Per-CPU block: [gs:8] kernel stack top, [gs:16] scratch for the user RSP.
+ * The registers are saved as a whole `Frame` (vector 256 marks a syscall),
+ * so an EC's state has one layout however it entered. `syscall_dispatch`
+ * never returns: it leaves through `exit_sysret` or `exit_iret`.
  */
 .global syscall_entry
 syscall_entry:
     swapgs
     mov gs:[16], rsp
     mov rsp, gs:[8]
-    push qword ptr gs:[16]
-    push r11
-    push rcx
+    push 0x1b                               /* SS: user data */
+    push qword ptr gs:[16]                  /* RSP */
+    push r11                                /* RFLAGS */
+    push 0x23                               /* CS: user code */
+    push rcx                                /* RIP */
+    push 0                                  /* error code */
+    push 256                                /* vector: syscall */
     push rax
     push rbx
+    push rcx
     push rdx
     push rsi
     push rdi
@@ -87,6 +95,7 @@ syscall_entry:
     push r8
     push r9
     push r10
+    push r11
     push r12
     push r13
     push r14
@@ -94,10 +103,31 @@ syscall_entry:
     cld
     mov rdi, rsp
     call syscall_dispatch
+    ud2
+
+/*
+ * Leaves for user mode with the registers of the `Frame` at RDI, through
+ * IRETQ: every register is restored.
+ */
+.global exit_iret
+exit_iret:
+    mov rsp, rdi
+    swapgs
+    jmp interrupt_pop
+
+/*
+ * Leaves for user mode with the registers of the `Frame` at RDI, through
+ * SYSRETQ: RCX and R11 take the RIP and RFLAGS, as after a syscall. The
+ * caller has checked that RIP is canonical (the SYSRET pitfall).
+ */
+.global exit_sysret
+exit_sysret:
+    mov rsp, rdi
     pop r15
     pop r14
     pop r13
     pop r12
+    pop r11
     pop r10
     pop r9
     pop r8
@@ -105,20 +135,11 @@ syscall_entry:
     pop rdi
     pop rsi
     pop rdx
+    pop rcx
     pop rbx
     pop rax
-    pop rcx
-    pop r11
-    pop rsp
+    mov rcx, [rsp + 16]                     /* RIP */
+    mov r11, [rsp + 32]                     /* RFLAGS */
+    mov rsp, [rsp + 40]                     /* RSP */
     swapgs
     sysretq
-
-/*
- * Enters user mode for the first time: RDI points at an `arch::frame::Frame`
- * whose registers and IRET part are loaded as they stand.
- */
-.global enter_user
-enter_user:
-    mov rsp, rdi
-    swapgs
-    jmp interrupt_pop

@@ -1,5 +1,6 @@
-//! Register frames saved by the kernel entries in `entry.S`. Field order is
-//! memory order, lowest address first, and must match the push sequences.
+//! The register frame saved by every kernel entry in `entry.S` (interrupts,
+//! exceptions and SYSCALL alike). Field order is memory order, lowest
+//! address first, and must match the push sequences.
 
 /// Saved by an interrupt or exception (vector stub + common path).
 #[repr(C)]
@@ -88,28 +89,5 @@ impl Frame {
     }
 }
 
-/// Saved by the SYSCALL entry.
-#[repr(C)]
-pub struct SyscallFrame {
-    pub r15: u64,
-    pub r14: u64,
-    pub r13: u64,
-    pub r12: u64,
-    pub r10: u64,
-    pub r9: u64,
-    pub r8: u64,
-    pub rbp: u64,
-    pub rdi: u64,
-    pub rsi: u64,
-    pub rdx: u64,
-    pub rbx: u64,
-    /// Call number in, status out.
-    pub rax: u64,
-    /// User RIP to return to (SYSCALL saved it in RCX).
-    pub rip: u64,
-    /// User RFLAGS (SYSCALL saved them in R11).
-    pub rflags: u64,
-    pub rsp: u64,
-}
-
-const _: () = assert!(core::mem::size_of::<SyscallFrame>().is_multiple_of(16));
+/// The `vector` the SYSCALL entry stores, so a frame tells how it entered.
+pub const SYSCALL_VECTOR: u64 = 256;

@@ -22,15 +22,19 @@ pub const IST_MACHINE_CHECK: u8 = 3;
 /// `stack_top` is the ring-0 stack for entries from user mode; `ist` holds the
 /// tops of the three IST stacks.
 pub fn load(cpu: &mut PerCpu, stack_top: u64, ist: [u64; 3]) {
-    cpu.tss.privilege_stack_table[0] = VirtAddr::new(stack_top);
+    let tss = super::tss::mine();
+    tss.seg.privilege_stack_table[0] = VirtAddr::new(stack_top);
     for (slot, top) in ist.iter().enumerate() {
-        cpu.tss.interrupt_stack_table[slot] = VirtAddr::new(*top);
+        tss.seg.interrupt_stack_table[slot] = VirtAddr::new(*top);
     }
-    // No I/O bitmap yet: an offset beyond the limit denies all ports in ring 3.
-    cpu.tss.iomap_base = core::mem::size_of_val(&cpu.tss) as u16;
+    // No I/O bitmap loaded: an offset beyond the limit denies all ports.
+    tss.seg.iomap_base = super::tss::NO_BITMAP;
+    // The byte after the bitmap must have all bits set (the CPU may read
+    // one byte past the last port); zero-initialised to keep it in .bss.
+    tss.bitmap[8192] = 0xff;
 
-    let base = &cpu.tss as *const _ as u64;
-    let limit = core::mem::size_of_val(&cpu.tss) as u64 - 1;
+    let base = &*tss as *const _ as u64;
+    let limit = core::mem::size_of_val(tss) as u64 - 1;
     cpu.gdt = [
         0,
         0x00AF_9A00_0000_FFFF, // kernel code, 64-bit

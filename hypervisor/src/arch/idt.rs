@@ -22,6 +22,16 @@ pub mod vector {
     pub const MACHINE_CHECK: u8 = 18;
     /// The local APIC timer.
     pub const TIMER: u8 = 0xEC;
+    /// Another CPU asks this one to reschedule.
+    pub const RESCHED: u8 = 0xED;
+    /// Another CPU asks this one to flush its TLB (`arch::tlb`).
+    pub const SHOOTDOWN: u8 = 0xEE;
+    /// Device interrupts routed to semaphores use vectors from here up to
+    /// (not including) `TIMER`.
+    pub const DEVICE_FIRST: u8 = 0x30;
+    /// Device vectors: the FPU's #NM is vector 7.
+    pub const DEVICE_NOT_AVAILABLE: u8 = 7;
+    pub const GENERAL_PROTECTION: u8 = 13;
     /// The local APIC error interrupt.
     pub const APIC_ERROR: u8 = 0xFE;
     /// Spurious interrupts from the local APIC (no EOI).

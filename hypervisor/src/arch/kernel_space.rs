@@ -66,10 +66,11 @@ pub fn root() -> Option<u64> {
     KERNEL_ROOT.get().copied()
 }
 
-/// A new address space: an empty user half, the kernel half shared.
-pub fn new_user_space() -> Option<u64> {
-    let kernel = root()?;
-    let pml4 = mem::alloc_zeroed(1)?;
+/// A new address space for `pd`: an empty user half, the kernel half
+/// shared. The top-level table is charged to `pd`.
+pub fn new_user_space_charged(pd: crate::obj::Ref<crate::obj::pd::Pd>) -> Result<u64, abi::Status> {
+    let kernel = root().ok_or(abi::Status::OutOfQuota)?;
+    let pml4 = crate::kmem::alloc(pd)?;
     // SAFETY: both are page-table pages reached through the direct map; the
     // new one was just allocated, the kernel's is only read.
     unsafe {
@@ -77,5 +78,5 @@ pub fn new_user_space() -> Option<u64> {
         let dst = mem::phys_to_virt(pml4) as *mut u64;
         core::ptr::copy_nonoverlapping(src.add(256), dst.add(256), 256);
     }
-    Some(pml4)
+    Ok(pml4)
 }

@@ -3,9 +3,11 @@
 
 pub mod apic;
 pub mod cpu;
+pub mod fpu;
 pub mod frame;
 pub mod gdt;
 pub mod idt;
+pub mod ioapic;
 pub mod kernel_space;
 pub mod paging;
 pub mod percpu;
@@ -14,3 +16,5 @@ pub mod serial;
 pub mod smp;
 pub mod syscall;
 pub mod timer;
+pub mod tlb;
+pub mod tss;

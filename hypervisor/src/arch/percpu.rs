@@ -5,7 +5,6 @@
 //! touches it. The first fields are read by `entry.S` at fixed offsets.
 
 use core::cell::UnsafeCell;
-use x86_64::structures::tss::TaskStateSegment;
 
 /// The most CPUs the hypervisor brings online.
 pub const MAX_CPUS: usize = abi::hip::HIP_MAX_CPUS;
@@ -21,11 +20,14 @@ pub struct PerCpu {
     pub index: u32,
     pub apic_id: u32,
     pub gdt: [u64; 7],
-    pub tss: TaskStateSegment,
+    /// The PD whose I/O bitmap the TSS holds (its address; 0: none) and
+    /// that bitmap's generation (`arch::tss`).
+    pub io_pd: u64,
+    pub io_generation: u64,
     /// Physical address of the PML4 of the user space running here (0: none).
     pub user_space: u64,
-    /// Where the first entry to user mode takes its registers from (not the
-    /// kernel stack, which the code building it is still running on).
+    /// Where every exit to user mode takes its registers from: the running
+    /// EC's registers are copied here before the kernel lock is released.
     pub entry_frame: super::frame::Frame,
     /// This CPU's local APIC, once enabled.
     pub lapic: Option<super::apic::Lapic>,
@@ -48,7 +50,8 @@ const EMPTY: Slot = Slot(UnsafeCell::new(PerCpu {
     index: 0,
     apic_id: 0,
     gdt: [0; 7],
-    tss: TaskStateSegment::new(),
+    io_pd: 0,
+    io_generation: 0,
     user_space: 0,
     entry_frame: super::frame::Frame::ZERO,
     lapic: None,
@@ -90,6 +93,14 @@ pub fn current() -> &'static mut PerCpu {
     // CPU touches now; the kernel is not reentrant on one CPU (interrupts are
     // off in kernel code), so the returned reference is not aliased.
     unsafe { &mut *(ptr as *mut PerCpu) }
+}
+
+/// The block of CPU `index`, for the fields other CPUs may read once it is
+/// online (its APIC ID).
+pub fn of(index: usize) -> &'static PerCpu {
+    // SAFETY: slots are written by their owner only before it is online
+    // (`prepare`), or by the owner itself; others only read the fixed facts.
+    unsafe { &*SLOTS[index.min(MAX_CPUS - 1)].0.get() }
 }
 
 /// Whether this CPU has installed its block yet (early boot has none).

@@ -65,6 +65,33 @@ pub fn apic_khz() -> u64 {
     APIC_KHZ.load(Ordering::Relaxed)
 }
 
+static DEADLINE_MODE: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Chooses TSC-deadline mode for `arm_at` (when CPUID offers it).
+pub fn use_deadline_mode(on: bool) {
+    DEADLINE_MODE.store(on, Ordering::Relaxed);
+}
+
+/// Arms the executing CPU's timer to interrupt at TSC value `deadline`
+/// (at once if it has passed), or stops it for `None`.
+pub fn arm_at(deadline: Option<u64>) {
+    let Some(lapic) = super::percpu::current().lapic.as_mut() else {
+        return;
+    };
+    if DEADLINE_MODE.load(Ordering::Relaxed) {
+        // A deadline of 0 disarms; a past one fires at once.
+        lapic.arm_tsc_deadline(deadline.map_or(0, |d| d.max(1)));
+        return;
+    }
+    let Some(deadline) = deadline else {
+        lapic.arm_one_shot(0);
+        return;
+    };
+    let cycles = deadline.saturating_sub(rdtsc()).max(1);
+    let ticks = u128::from(cycles) * u128::from(apic_khz()) / u128::from(tsc_khz().max(1));
+    lapic.arm_one_shot(ticks.clamp(1, u128::from(u32::MAX)) as u32);
+}
+
 /// Called from the timer interrupt.
 pub fn tick() {
     TICKS.fetch_add(1, Ordering::Relaxed);

@@ -1,0 +1,122 @@
+//! Execution context: a thread of user execution with its registers, FPU
+//! state and UTCB, bound to one PD and one CPU.
+//!
+//! A *global* EC runs on a scheduling context of its own. A *local* EC runs
+//! only when one of its portals is called, on the caller's scheduling
+//! context (which is how time is donated). An EC blocked in a call records
+//! its callee; a handler records its caller; the chain from an SC's EC along
+//! `callee` links ends at the EC that SC currently runs.
+
+use super::{pd::Pd, pt::Pt, sc::Sc, sm::Sm, Header, Ref};
+use crate::arch::frame::Frame;
+use crate::cap::CapRef;
+use hv_core::list::{Links, List, ListArena};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum State {
+    /// Running or ready to run on its SC.
+    Ready,
+    /// Waiting for the reply of its callee.
+    InCall,
+    /// Waiting until its portal's handler is free (queued on the handler).
+    Queued,
+    /// Waiting on a semaphore.
+    WaitSm,
+    /// A local EC waiting for the next call.
+    Idle,
+    /// Killed after an exception it could not report; it never runs again.
+    Dead,
+}
+
+/// A call that waits for its handler to become free, or is being made.
+#[derive(Clone, Copy)]
+pub struct PendingCall {
+    pub entry: u64,
+    pub id: u64,
+    pub mtd: u64,
+    /// Message words (ordinary calls).
+    pub words: u64,
+    /// An exception message rather than an ordinary call.
+    pub exception: bool,
+    /// For exceptions: vector, error code and CR2.
+    pub vector: u64,
+    pub error: u64,
+    pub cr2: u64,
+}
+
+/// Bytes reserved for the XSAVE area at the end of the EC's page.
+pub const FPU_AREA: usize = 3072;
+
+#[repr(C, align(64))]
+pub struct FpuArea(pub [u8; FPU_AREA]);
+
+#[repr(C)]
+pub struct Ec {
+    pub hdr: Header,
+    /// A number for console reports.
+    pub id: u64,
+    pub pd: Ref<Pd>,
+    pub cpu: u32,
+    pub global: bool,
+    pub regs: Frame,
+    /// The registers came from a syscall, so SYSRET may return (RCX and R11
+    /// are the caller's to lose).
+    pub sysret: bool,
+    pub utcb_phys: u64,
+    pub utcb_node: Option<CapRef>,
+    pub stack_top: u64,
+    pub evt_base: u64,
+    pub state: State,
+    /// The SC this EC runs on when ready: its own, or its caller's.
+    pub sc: Option<Ref<Sc>>,
+    pub own_sc: Option<Ref<Sc>>,
+    pub caller: Option<Ref<Ec>>,
+    pub callee: Option<Ref<Ec>>,
+    /// Callers waiting until this handler is free.
+    pub callers: List<Ref<Ec>>,
+    /// On a handler's `callers` or a semaphore's waiters.
+    pub wait: Links<Ref<Ec>>,
+    /// What this EC waits on while `Queued` or `WaitSm`.
+    pub queued_on: Option<Ref<Ec>>,
+    pub sm: Option<Ref<Sm>>,
+    pub pending: Option<PendingCall>,
+    /// The call this EC is in (as a caller) carries an exception.
+    pub in_exception: bool,
+    pub timeout: Links<Ref<Ec>>,
+    pub deadline: u64,
+    pub portals: List<Ref<Pt>>,
+    /// The FPU/SSE/AVX state while another EC owns the CPU's FPU.
+    pub fpu: FpuArea,
+}
+
+const _: () = assert!(core::mem::size_of::<Ec>() <= 4096);
+
+/// Queues of waiting ECs (handler callers, semaphore waiters).
+pub struct WaitArena;
+
+impl ListArena for WaitArena {
+    type Id = Ref<Ec>;
+    fn links(&self, id: Ref<Ec>) -> Links<Ref<Ec>> {
+        id.get().wait
+    }
+    fn set_links(&mut self, id: Ref<Ec>, l: Links<Ref<Ec>>) {
+        id.get().wait = l;
+    }
+}
+
+/// Per-CPU deadlines.
+pub struct TimeoutArena;
+
+impl ListArena for TimeoutArena {
+    type Id = Ref<Ec>;
+    fn links(&self, id: Ref<Ec>) -> Links<Ref<Ec>> {
+        id.get().timeout
+    }
+    fn set_links(&mut self, id: Ref<Ec>, l: Links<Ref<Ec>>) {
+        id.get().timeout = l;
+    }
+}
+
+pub fn deadline_of(_: &TimeoutArena, ec: Ref<Ec>) -> u64 {
+    ec.get().deadline
+}

@@ -1,0 +1,63 @@
+//! Capability calls: delegate, revoke, look up, read a quota.
+
+use super::{args, obj_cap, Out, NONE};
+use crate::arch::frame::Frame;
+use crate::cap;
+use crate::obj::ec::Ec;
+use crate::obj::pd::Pd;
+use crate::obj::{Obj, Ref};
+use abi::cap::rights;
+use abi::{revoke_flags, Crd, Status};
+
+fn pd_ctrl(ec: Ref<Ec>, sel: u64) -> Result<Ref<Pd>, Status> {
+    obj_cap(ec, sel, rights::pd::CTRL, |o| match o {
+        Obj::Pd(p) => Some(p),
+        _ => None,
+    })
+}
+
+pub fn delegate(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
+    let [src, dst, crd, dst_base, ..] = args(f);
+    let crd = Crd(crd);
+    if crd.rights() == 0 {
+        return Err(Status::BadParameter);
+    }
+    if !crd.is_valid_range() {
+        return Err(Status::BadRange);
+    }
+    let src = pd_ctrl(ec, src)?;
+    let dst = pd_ctrl(ec, dst)?;
+    cap::delegate::delegate(src, dst, crd, dst_base)?;
+    Ok(NONE)
+}
+
+pub fn revoke(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
+    let [pd, crd, flags, ..] = args(f);
+    if flags & !revoke_flags::SELF != 0 {
+        return Err(Status::BadParameter);
+    }
+    let crd = Crd(crd);
+    if !crd.is_valid_range() {
+        return Err(Status::BadRange);
+    }
+    let pd = pd_ctrl(ec, pd)?;
+    cap::revoke::revoke(pd, crd, flags & revoke_flags::SELF != 0)?;
+    Ok(NONE)
+}
+
+pub fn lookup(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
+    let [pd, crd, ..] = args(f);
+    let crd = Crd(crd);
+    if !Crd::new(crd.space(), crd.base(), 0, 0).is_valid_range() {
+        return Err(Status::BadRange);
+    }
+    let pd = pd_ctrl(ec, pd)?;
+    let (found, kind) = cap::lookup::lookup(pd, crd)?;
+    Ok((Some(found.0), Some(kind.map_or(0, |k| k as u64))))
+}
+
+pub fn pd_quota(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
+    let pd = pd_ctrl(ec, f.rdi)?;
+    let q = pd.get().quota;
+    Ok((Some(q.limit()), Some(q.used())))
+}

@@ -1,0 +1,42 @@
+//! Moving, removing and inspecting capabilities. Capabilities never travel
+//! in messages: a PD holding `CTRL` capabilities for both PDs delegates.
+
+use super::req;
+use super::{issue, Crd, ObjType, Pd, Status};
+
+/// Delegates the capabilities in `crd` of `src`'s space to `dst` at
+/// `dst_base` (aligned like the source range), with the source rights ANDed
+/// with `crd`'s rights. Both PDs need `CTRL`.
+pub fn delegate(src: Pd, dst: Pd, crd: Crd, dst_base: u64) -> Result<(), Status> {
+    issue(req::delegate(src, dst, crd, dst_base)).map(drop)
+}
+
+/// Removes every capability derived from `pd`'s capabilities in `crd`, in
+/// every PD; with `self_too` also `pd`'s own (destroying the objects whose
+/// original capabilities those are). Needs `CTRL` on `pd`.
+pub fn revoke(pd: Pd, crd: Crd, self_too: bool) -> Result<(), Status> {
+    issue(req::revoke(pd, crd, self_too)).map(drop)
+}
+
+/// The capability of `pd` (needs `CTRL`) that holds unit `crd.base()` of
+/// `crd`'s space, and the kind of object for an object capability.
+pub fn lookup(pd: Pd, crd: Crd) -> Result<(Crd, Option<ObjType>), Status> {
+    issue(req::lookup(pd, crd)).map(|ret| (Crd(ret.out0), ObjType::from_raw(ret.out1)))
+}
+
+/// A PD's kernel-memory quota, in 4 KiB pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quota {
+    pub limit: u64,
+    pub used: u64,
+}
+
+impl Pd {
+    /// The PD's quota (needs `CTRL`).
+    pub fn quota(self) -> Result<Quota, Status> {
+        issue(req::pd_quota(self)).map(|ret| Quota {
+            limit: ret.out0,
+            used: ret.out1,
+        })
+    }
+}
