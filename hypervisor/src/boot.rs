@@ -18,7 +18,7 @@ static HIP: Mutex<Hip> = Mutex::new(Hip::new());
 static FEATURES: Once<cpu::Features> = Once::new();
 static ONLINE: AtomicUsize = AtomicUsize::new(0);
 
-const KERNEL_STACK_PAGES: u64 = 4;
+const KERNEL_STACK_PAGES: u64 = 8;
 const IST_STACK_PAGES: u64 = 2;
 
 extern "C" {

@@ -129,9 +129,9 @@ pub fn take_over(c: &mut Cpu, ec: Ref<Ec>) {
         if owner == ec {
             return;
         }
-        save(&mut owner.get().fpu);
+        save(owner.get().fpu());
     }
-    restore(&ec.get().fpu);
+    restore(ec.get().fpu());
     c.fpu_owner = Some(ec);
 }
 

@@ -44,8 +44,10 @@ pub struct PendingCall {
     pub cr2: u64,
 }
 
-/// Bytes reserved for the XSAVE area at the end of the EC's page.
-pub const FPU_AREA: usize = 3072;
+/// Where the XSAVE area starts in the EC's page, and its size: the rest of
+/// the page (the EC itself must fit below it).
+pub const FPU_OFFSET: usize = 1024;
+pub const FPU_AREA: usize = 4096 - FPU_OFFSET;
 
 #[repr(C, align(64))]
 pub struct FpuArea(pub [u8; FPU_AREA]);
@@ -85,11 +87,22 @@ pub struct Ec {
     pub timeout: Links<Ref<Ec>>,
     pub deadline: u64,
     pub portals: List<Ref<Pt>>,
-    /// The FPU/SSE/AVX state while another EC owns the CPU's FPU.
-    pub fpu: FpuArea,
 }
 
-const _: () = assert!(core::mem::size_of::<Ec>() <= 4096);
+// The FPU area follows the EC in its page (see `fpu`).
+const _: () = assert!(core::mem::size_of::<Ec>() <= FPU_OFFSET);
+
+impl Ec {
+    /// The FPU/SSE/AVX state kept while another EC owns the CPU's FPU: the
+    /// part of the EC's page after the EC.
+    pub fn fpu(&mut self) -> &mut FpuArea {
+        let area = (self as *mut Ec as usize + FPU_OFFSET) as *mut FpuArea;
+        // SAFETY: every EC sits at the start of its own page
+        // (`kmem::new_obj`), so the area lies inside that page, 64-byte
+        // aligned, and belongs to this EC alone.
+        unsafe { &mut *area }
+    }
+}
 
 /// Queues of waiting ECs (handler callers, semaphore waiters).
 pub struct WaitArena;

@@ -129,8 +129,9 @@ pub fn remove(sc: Ref<Sc>) {
         c.rq.dequeue(&mut RunArena, sc, sc.get().prio);
     }
     if c.current_sc == Some(sc) {
+        // The EC keeps `current_ec`, so the registers it has in user mode on
+        // that CPU are still saved when the CPU next enters the kernel.
         c.current_sc = None;
-        c.current_ec = None;
         request_resched(index);
     }
 }

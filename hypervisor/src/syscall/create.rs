@@ -4,7 +4,7 @@
 use super::{args, obj_cap, Out, NONE};
 use crate::arch::frame::Frame;
 use crate::cap::{self, mem_space, obj_space};
-use crate::obj::ec::{Ec, FpuArea, State, FPU_AREA};
+use crate::obj::ec::{Ec, State};
 use crate::obj::pd::{self, Pd};
 use crate::obj::pt::{PortalArena, Pt};
 use crate::obj::sc::Sc;
@@ -166,7 +166,6 @@ pub fn build_ec(
         timeout: Links::default(),
         deadline: 0,
         portals: List::new(),
-        fpu: FpuArea([0; FPU_AREA]),
     };
     let new = match kmem::new_obj(Some(pd), value) {
         Ok(e) => e,
@@ -175,7 +174,7 @@ pub fn build_ec(
             return Err(e);
         }
     };
-    arch::fpu::init_area(&mut new.get().fpu);
+    arch::fpu::init_area(new.get().fpu());
     match mem_space::map_fixed(pd, utcb >> 12, utcb_phys >> 12, rights::mem::RW) {
         Ok(n) => new.get().utcb_node = Some(n),
         Err(e) => {
