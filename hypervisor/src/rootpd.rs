@@ -172,14 +172,25 @@ fn build(hip: &mut Hip) -> Result<(), &'static str> {
         .map_err(|_| NO_MEMORY)?;
         from = end;
     }
+    // The root PD may hand out executable memory, so its capabilities carry
+    // every right. A module's last page is whole: the module owns it.
     for m in hip.memory() {
-        if m.kind == mem_kind::USABLE || m.kind == mem_kind::MODULE {
-            let (s, e) = (m.base.next_multiple_of(4096) >> 12, (m.base + m.size) >> 12);
-            blocks(s, e, |page, order| {
-                give_memory(pd, (PHYS_WINDOW >> 12) + page, page, order, rights::mem::RW)
-            })
-            .map_err(|_| NO_MEMORY)?;
-        }
+        let s = m.base.next_multiple_of(4096) >> 12;
+        let e = match m.kind {
+            mem_kind::USABLE => (m.base + m.size) >> 12,
+            mem_kind::MODULE => (m.base + m.size).next_multiple_of(4096) >> 12,
+            _ => continue,
+        };
+        blocks(s, e, |page, order| {
+            give_memory(
+                pd,
+                (PHYS_WINDOW >> 12) + page,
+                page,
+                order,
+                rights::mem::RWX,
+            )
+        })
+        .map_err(|_| NO_MEMORY)?;
     }
     // SAFETY: the HIP page was just allocated for the root PD; a Hip fits
     // in a page (checked in the ABI crate).

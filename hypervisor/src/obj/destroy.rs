@@ -105,6 +105,17 @@ fn pd_step(p: Ref<Pd>) -> bool {
     cap::free_slab(p);
     let owner = p.get().hdr.owner;
     let q = p.get().quota;
+    if q.used() != 0 {
+        // Everything charged to the PD is freed by now; a remainder is a
+        // kernel bug, reported so tests catch it.
+        crate::println!(
+            "kmem: destroyed pd ",
+            p.get().id,
+            " still had ",
+            q.used(),
+            " pages charged"
+        );
+    }
     pd::disown(Obj::Pd(p));
     if let Some(parent) = owner {
         quota::join(&mut parent.get().quota, q);
