@@ -32,6 +32,13 @@ pub fn utcb(ec: Ref<Ec>) -> &'static mut Utcb {
     unsafe { &mut *(mem::phys_to_virt(ec.get().utcb_phys) as *mut Utcb) }
 }
 
+/// Copies the first `n` (at most `UTCB_WORDS`) message words from one EC's
+/// UTCB to another's (two different pages).
+fn copy_words(from: Ref<Ec>, to: Ref<Ec>, n: usize) {
+    let src = &utcb(from).words[..n];
+    utcb(to).words[..n].copy_from_slice(src);
+}
+
 /// A user-mode frame starting at `rip` with `rsp`, every register cleared.
 pub fn fresh_frame(rip: u64, rsp: u64) -> Frame {
     Frame {
@@ -76,10 +83,8 @@ fn deliver(caller: Ref<Ec>, handler: Ref<Ec>) {
     let received = if call.exception {
         exception::write_state(caller, handler, &call)
     } else {
-        let n = call.words as usize;
-        let words = utcb(caller).words;
+        copy_words(caller, handler, call.words as usize);
         let hu = utcb(handler);
-        hu.words[..n].copy_from_slice(&words[..n]);
         hu.received = call.words;
         hu.mtd = 0;
         call.words
@@ -103,15 +108,18 @@ pub fn reply(handler: Ref<Ec>, arg: u64) -> Result<(), Status> {
                 return Err(Status::BadParameter);
             }
             exception::read_back(c, handler, abi::Mtd(arg));
+            if c.get().state == State::Dead {
+                // The new state was refused and the EC killed; killing it
+                // already released this handler (and may have handed it
+                // the next caller).
+                return Ok(());
+            }
         } else {
             if arg > UTCB_WORDS as u64 {
                 return Err(Status::BadParameter);
             }
-            let n = arg as usize;
-            let words = utcb(handler).words;
-            let cu = utcb(c);
-            cu.words[..n].copy_from_slice(&words[..n]);
-            cu.received = arg;
+            copy_words(handler, c, arg as usize);
+            utcb(c).received = arg;
             c.get().regs.rax = Status::Success as u64;
             c.get().regs.rdi = arg;
         }
