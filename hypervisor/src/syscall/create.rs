@@ -33,13 +33,26 @@ fn pick_ec(o: Obj) -> Option<Ref<Ec>> {
     }
 }
 
-/// Checks that `dst` is free in the caller's space and reserves what
-/// storing a capability there needs (tables, a node), charged to the
-/// caller's PD. The node is returned for [`install`].
-fn reserve(ec: Ref<Ec>, dst: Selector) -> Result<cap::CapRef, Status> {
+/// Checks that `dst` is free in the caller's space and that both the
+/// caller (for the slot: tables, a node) and `owner` (for `owner_pages` of
+/// the new object) can pay, then reserves the slot. Nothing is charged when
+/// it refuses. The node is returned for [`install`].
+fn reserve(ec: Ref<Ec>, dst: Selector, owner: Ref<Pd>, owner_pages: u64) -> Result<cap::CapRef, Status> {
     let me = ec.get().pd;
-    if me.get().obj.get(dst).is_some() {
+    let space = &me.get().obj;
+    if space.get(dst).is_some() {
         return Err(Status::Occupied);
+    }
+    let slot_pages = u64::from(!space.has_root())
+        + u64::from(!space.has_leaf(dst))
+        + u64::from(me.get().slab.free_count() == 0);
+    let affordable = if me == owner {
+        me.get().quota.free() >= slot_pages.saturating_add(owner_pages)
+    } else {
+        me.get().quota.free() >= slot_pages && owner.get().quota.free() >= owner_pages
+    };
+    if !affordable {
+        return Err(Status::OutOfQuota);
     }
     obj_space::prepare(me, dst)?;
     cap::alloc_node(me, Space::Obj, dst, 0, 0)
@@ -68,7 +81,8 @@ pub fn pd(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     }
     check_dst(dst)?;
     let parent = obj_cap(ec, parent, rights::pd::CREATE, pick_pd)?;
-    let node = reserve(ec, dst)?;
+    // The parent pays a page for the PD and hands over the quota.
+    let node = reserve(ec, dst, parent, quota.saturating_add(1))?;
     match pd::create(parent, quota) {
         Ok(p) => {
             install(node, Obj::Pd(p), rights::pd::CTRL | rights::pd::CREATE);
@@ -83,25 +97,22 @@ pub fn pd(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
 
 pub fn ec(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     let [dst, pd_sel, cpu, utcb, sp, evt_base, rip, flags] = args(f);
-    if flags & !ec_flags::GLOBAL != 0 || !utcb.is_multiple_of(4096) || utcb >= USER_END {
-        return Err(Status::BadParameter);
-    }
     if cpu >= sched::online_cpus() as u64 {
         return Err(Status::BadCpu);
     }
+    if !utcb.is_multiple_of(4096) || utcb >= USER_END || flags & !ec_flags::GLOBAL != 0 {
+        return Err(Status::BadParameter);
+    }
     check_dst(dst)?;
+    let pd = obj_cap(ec, pd_sel, rights::pd::CREATE, pick_pd)?;
     if evt_base >= OBJ_SPACE_SELECTORS {
         return Err(Status::BadSelector);
     }
-    let pd = obj_cap(ec, pd_sel, rights::pd::CREATE, pick_pd)?;
-    if ec.get().pd.get().obj.get(dst).is_some() || mem_space::overlaps(pd, utcb >> 12, 1) {
+    if mem_space::overlaps(pd, utcb >> 12, 1) {
         return Err(Status::Occupied);
     }
     // EC page, UTCB page, its node's slab page and up to three page tables.
-    if pd.get().quota.free() < 6 {
-        return Err(Status::OutOfQuota);
-    }
-    let node = reserve(ec, dst)?;
+    let node = reserve(ec, dst, pd, 6)?;
     let new = match build_ec(
         pd,
         cpu as u32,
@@ -200,7 +211,7 @@ pub fn sc(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     if target.get().own_sc.is_some() || ec.get().pd.get().obj.get(dst).is_some() {
         return Err(Status::Occupied);
     }
-    let node = reserve(ec, dst)?;
+    let node = reserve(ec, dst, target.get().pd, 1)?;
     match bind_sc(target, prio as u8, quantum_us) {
         Ok(s) => {
             install(node, Obj::Sc(s), rights::sc::CTRL);
@@ -254,8 +265,8 @@ pub fn pt(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     if handler.get().global {
         return Err(Status::BadParameter);
     }
-    let node = reserve(ec, dst)?;
     let pd = handler.get().pd;
+    let node = reserve(ec, dst, pd, 1)?;
     let value = Pt {
         hdr: Header::new(Some(pd)),
         ec: Some(handler),
@@ -282,7 +293,7 @@ pub fn sm(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     let [dst, pd_sel, count, ..] = args(f);
     check_dst(dst)?;
     let pd = obj_cap(ec, pd_sel, rights::pd::CREATE, pick_pd)?;
-    let node = reserve(ec, dst)?;
+    let node = reserve(ec, dst, pd, 1)?;
     match new_sm(Some(pd), count, None) {
         Ok(s) => {
             install(

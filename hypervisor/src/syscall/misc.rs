@@ -38,11 +38,11 @@ pub fn machine_control(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
 
 pub fn assign_int(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     let [sel, cpu, flags, ..] = args(f);
-    if flags & !(int_flags::LEVEL | int_flags::ACTIVE_LOW | int_flags::MASK) != 0 {
-        return Err(Status::BadParameter);
-    }
     if cpu >= sched::online_cpus() as u64 {
         return Err(Status::BadCpu);
+    }
+    if flags & !(int_flags::LEVEL | int_flags::ACTIVE_LOW | int_flags::MASK) != 0 {
+        return Err(Status::BadParameter);
     }
     let sm = obj_cap(ec, sel, rights::sm::CTRL, |o| match o {
         Obj::Sm(s) => Some(s),
