@@ -59,28 +59,25 @@ extern "C" fn interrupt_dispatch(frame: &mut Frame) {
 }
 
 fn from_user(frame: &Frame) -> ! {
-    let Some(ec) = sched::this().current_ec else {
-        // The EC was destroyed (or its space left) while it ran.
-        sched::schedule()
-    };
-    ec.get().regs = *frame;
-    ec.get().sysret = false;
     let v = frame.vector;
-    if v < 32 {
-        match v as u8 {
+    // The EC may have been destroyed (or its space left) while it ran; the
+    // interrupt is still handled and acknowledged, its registers dropped.
+    let current = sched::this().current_ec;
+    if let Some(ec) = current {
+        ec.get().regs = *frame;
+        ec.get().sysret = false;
+    }
+    match (v < 32, current) {
+        (true, Some(ec)) => match v as u8 {
             vector::DEVICE_NOT_AVAILABLE => fpu::take_over(sched::this(), ec),
             vector::GENERAL_PROTECTION if tss::load_on_fault(ec.get().pd) => {}
             _ => {
-                let cr2 = if v == 14 {
-                    x86_64::registers::control::Cr2::read_raw()
-                } else {
-                    0
-                };
+                let cr2 = if v == 14 { x86_64::registers::control::Cr2::read_raw() } else { 0 };
                 ipc::exception::raise(ec, v, frame.error, cr2);
             }
-        }
-    } else {
-        device_or_kernel_vector(v as u8);
+        },
+        (true, None) => {}
+        (false, _) => device_or_kernel_vector(v as u8),
     }
     destroy::run();
     sched::finish()

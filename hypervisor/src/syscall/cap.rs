@@ -19,11 +19,14 @@ fn pd_ctrl(ec: Ref<Ec>, sel: u64) -> Result<Ref<Pd>, Status> {
 pub fn delegate(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     let [src, dst, crd, dst_base, ..] = args(f);
     let crd = Crd(crd);
+    let to = Crd::new(crd.space(), dst_base, crd.order(), crd.rights());
+    // Ports are physical: an I/O capability keeps its port numbers.
+    let io_moved = crd.space() == abi::Space::Io && dst_base != crd.base();
+    if !crd.is_valid_range() || !to.is_valid_range() || to.base() != dst_base || io_moved {
+        return Err(Status::BadRange);
+    }
     if crd.rights() == 0 {
         return Err(Status::BadParameter);
-    }
-    if !crd.is_valid_range() {
-        return Err(Status::BadRange);
     }
     let src = pd_ctrl(ec, src)?;
     let dst = pd_ctrl(ec, dst)?;
@@ -33,12 +36,12 @@ pub fn delegate(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
 
 pub fn revoke(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     let [pd, crd, flags, ..] = args(f);
-    if flags & !revoke_flags::SELF != 0 {
-        return Err(Status::BadParameter);
-    }
     let crd = Crd(crd);
     if !crd.is_valid_range() {
         return Err(Status::BadRange);
+    }
+    if flags & !revoke_flags::SELF != 0 {
+        return Err(Status::BadParameter);
     }
     let pd = pd_ctrl(ec, pd)?;
     cap::revoke::revoke(pd, crd, flags & revoke_flags::SELF != 0)?;
