@@ -72,7 +72,11 @@ fn from_user(frame: &Frame) -> ! {
             vector::DEVICE_NOT_AVAILABLE => fpu::take_over(sched::this(), ec),
             vector::GENERAL_PROTECTION if tss::load_on_fault(ec.get().pd) => {}
             _ => {
-                let cr2 = if v == 14 { x86_64::registers::control::Cr2::read_raw() } else { 0 };
+                let cr2 = if v == 14 {
+                    x86_64::registers::control::Cr2::read_raw()
+                } else {
+                    0
+                };
                 ipc::exception::raise(ec, v, frame.error, cr2);
             }
         },

@@ -37,7 +37,12 @@ fn pick_ec(o: Obj) -> Option<Ref<Ec>> {
 /// caller (for the slot: tables, a node) and `owner` (for `owner_pages` of
 /// the new object) can pay, then reserves the slot. Nothing is charged when
 /// it refuses. The node is returned for [`install`].
-fn reserve(ec: Ref<Ec>, dst: Selector, owner: Ref<Pd>, owner_pages: u64) -> Result<cap::CapRef, Status> {
+fn reserve(
+    ec: Ref<Ec>,
+    dst: Selector,
+    owner: Ref<Pd>,
+    owner_pages: u64,
+) -> Result<cap::CapRef, Status> {
     let me = ec.get().pd;
     let space = &me.get().obj;
     if space.get(dst).is_some() {

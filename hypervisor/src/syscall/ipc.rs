@@ -85,7 +85,13 @@ pub fn sc_ctrl(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
         Obj::Sc(s) => Some(s),
         _ => None,
     })?;
-    // Include the time the running SC has used since it was last charged.
-    crate::sched::account(crate::sched::this());
-    Ok((Some(sc.get().consumed), None))
+    // Include the time the SC has run since it was last charged, also when
+    // it runs on another CPU right now.
+    let c = crate::sched::cpu(sc.get().cpu as usize);
+    let running = if c.current_sc == Some(sc) {
+        crate::arch::cpu::rdtsc().saturating_sub(c.started)
+    } else {
+        0
+    };
+    Ok((Some(sc.get().consumed + running), None))
 }
