@@ -54,6 +54,25 @@ pub fn service() {
     }
 }
 
+/// Asks `cpu` to load `reload` (0: the kernel tables) and so flush its TLB.
+fn ask(cpu: usize, reload: u64, asked: &mut [bool; percpu::MAX_CPUS]) {
+    RELOAD[cpu].store(reload, Ordering::Relaxed);
+    PENDING[cpu].store(true, Ordering::Release);
+    asked[cpu] = true;
+    apic::send_ipi(cpu, vector::SHOOTDOWN);
+}
+
+/// Waits until every CPU asked has answered.
+fn wait(asked: &[bool; percpu::MAX_CPUS]) {
+    for (cpu, was_asked) in asked.iter().enumerate() {
+        if *was_asked {
+            while PENDING[cpu].load(Ordering::Acquire) {
+                core::hint::spin_loop();
+            }
+        }
+    }
+}
+
 /// Flushes `pml4` from every CPU's TLB; with `leave`, CPUs that have it
 /// loaded switch to the kernel tables (the space is being destroyed).
 /// Called with the kernel lock held.
@@ -64,49 +83,31 @@ pub fn shootdown(pml4: u64, leave: bool) {
     let me = percpu::current().index as usize;
     let target = if leave { 0 } else { pml4 };
     let mut asked = [false; percpu::MAX_CPUS];
-    for cpu in 0..crate::sched::online_cpus() {
-        if LOADED[cpu].load(Ordering::SeqCst) != pml4 {
+    for (cpu, loaded) in LOADED.iter().enumerate().take(crate::sched::online_cpus()) {
+        if loaded.load(Ordering::SeqCst) != pml4 {
             continue;
         }
         if cpu == me {
             LOADED[me].store(target, Ordering::SeqCst);
             load(target);
-            continue;
-        }
-        RELOAD[cpu].store(target, Ordering::Relaxed);
-        PENDING[cpu].store(true, Ordering::Release);
-        asked[cpu] = true;
-        apic::send_ipi(cpu, vector::SHOOTDOWN);
-    }
-    for (cpu, was_asked) in asked.iter().enumerate() {
-        if *was_asked {
-            while PENDING[cpu].load(Ordering::Acquire) {
-                core::hint::spin_loop();
-            }
+        } else {
+            ask(cpu, target, &mut asked);
         }
     }
+    wait(&asked);
 }
 
 /// Flushes every CPU's TLB (too many spaces changed to name them).
 pub fn shootdown_all() {
     let me = percpu::current().index as usize;
     let mut asked = [false; percpu::MAX_CPUS];
-    for cpu in 0..crate::sched::online_cpus() {
-        let loaded = LOADED[cpu].load(Ordering::SeqCst);
+    for (cpu, loaded) in LOADED.iter().enumerate().take(crate::sched::online_cpus()) {
+        let loaded = loaded.load(Ordering::SeqCst);
         if cpu == me {
             load(loaded);
-            continue;
-        }
-        RELOAD[cpu].store(loaded, Ordering::Relaxed);
-        PENDING[cpu].store(true, Ordering::Release);
-        asked[cpu] = true;
-        apic::send_ipi(cpu, vector::SHOOTDOWN);
-    }
-    for (cpu, was_asked) in asked.iter().enumerate() {
-        if *was_asked {
-            while PENDING[cpu].load(Ordering::Acquire) {
-                core::hint::spin_loop();
-            }
+        } else {
+            ask(cpu, loaded, &mut asked);
         }
     }
+    wait(&asked);
 }

@@ -94,28 +94,12 @@ pub fn remove(node: CapRef) {
 
 /// The port capability of `pd` covering `port`.
 pub fn find(pd: Ref<Pd>, port: u64) -> Option<CapRef> {
-    let list = &pd.get().io.nodes;
-    let mut cur = list.front();
-    while let Some(n) = cur {
-        if n.get().overlaps(port, 1) {
-            return Some(n);
-        }
-        cur = list.next(&NodeList, n);
-    }
-    None
+    super::first_overlapping(&pd.get().io.nodes, port, 1)
 }
 
 /// Whether any port capability of `pd` overlaps `[base, base + count)`.
 pub fn overlaps(pd: Ref<Pd>, base: u64, count: u64) -> bool {
-    let list = &pd.get().io.nodes;
-    let mut cur = list.front();
-    while let Some(n) = cur {
-        if n.get().overlaps(base, count) {
-            return true;
-        }
-        cur = list.next(&NodeList, n);
-    }
-    false
+    super::first_overlapping(&pd.get().io.nodes, base, count).is_some()
 }
 
 /// Frees the bitmap of a PD being destroyed.

@@ -100,30 +100,14 @@ pub fn unmap(node: CapRef) {
     }
 }
 
-/// The memory capability of `pd` covering page `page`.
+/// The memory capability of `pd` covering `page`.
 pub fn find(pd: Ref<Pd>, page: u64) -> Option<CapRef> {
-    let list = &pd.get().mem.nodes;
-    let mut cur = list.front();
-    while let Some(n) = cur {
-        if n.get().overlaps(page, 1) {
-            return Some(n);
-        }
-        cur = list.next(&NodeList, n);
-    }
-    None
+    super::first_overlapping(&pd.get().mem.nodes, page, 1)
 }
 
 /// Whether any memory capability of `pd` overlaps `[base, base + count)`.
 pub fn overlaps(pd: Ref<Pd>, base: u64, count: u64) -> bool {
-    let list = &pd.get().mem.nodes;
-    let mut cur = list.front();
-    while let Some(n) = cur {
-        if n.get().overlaps(base, count) {
-            return true;
-        }
-        cur = list.next(&NodeList, n);
-    }
-    false
+    super::first_overlapping(&pd.get().mem.nodes, base, count).is_some()
 }
 
 /// Maps kernel memory (a UTCB, the HIP) at page `page` of `pd` and records

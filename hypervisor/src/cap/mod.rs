@@ -92,6 +92,19 @@ impl ListArena for NodeList {
     }
 }
 
+/// The first capability on `list` (a PD's memory or port list) that
+/// overlaps `[base, base + count)`.
+pub fn first_overlapping(list: &List<CapRef>, base: u64, count: u64) -> Option<CapRef> {
+    let mut cur = list.front();
+    while let Some(n) = cur {
+        if n.get().overlaps(base, count) {
+            return Some(n);
+        }
+        cur = list.next(&NodeList, n);
+    }
+    None
+}
+
 /// Capability nodes per slab page; the first 128 bytes hold the link to the
 /// next slab page.
 const NODE_SLOT: usize = 128;
