@@ -8,7 +8,12 @@
 //! - `then=poweroff` (default) or `then=reboot`: leave the machine that way;
 //!   `then=stay`: keep running (idle in user mode);
 //! - `fault=pf|ud|gp|de|bp`: raise that exception on purpose, to show that a
-//!   fault of root-pd is reported as its own and is not a hypervisor panic.
+//!   fault of root-pd is reported as its own and is not a hypervisor panic;
+//! - `test`: start the native kernel test suite (`ktest`, see [`ktest`]) and
+//!   wait for it to finish before doing what `then=` says;
+//! - `bench`: start ktest in its benchmark mode (it prints `bench: <name>=
+//!   <value> <unit>` lines), wait for it, then print `bench: done` (what
+//!   `cargo xtask bench` waits for).
 //!
 //! Start-up, console lines and hypercall wrappers come from the user runtime
 //! (`user-rt`), as for every user program.
@@ -22,6 +27,8 @@ use user_rt::Line;
 
 // The freestanding support crate provides memcpy & co; linking it is enough.
 use freestanding as _;
+
+mod ktest;
 
 user_rt::entry!(main);
 user_rt::panic_handler!();
@@ -159,6 +166,13 @@ fn main(hip: u64) -> ! {
     let cmdline = own_cmdline(hip);
     if let Some(kind) = option(cmdline, b"fault") {
         fault(kind);
+    }
+    if cmdline.split(|b| *b == b' ').any(|w| w == b"test") {
+        ktest::run(hip, "");
+    }
+    if cmdline.split(|b| *b == b' ').any(|w| w == b"bench") {
+        ktest::run(hip, "bench");
+        Line::new().str("bench: done").print();
     }
     match option(cmdline, b"then").unwrap_or(b"poweroff") {
         b"reboot" => {

@@ -7,6 +7,8 @@
 //! - [`utcb`]: access to the calling EC's UTCB, the message buffer of IPC.
 //! - [`start`]: `_start` and the [`entry!`](crate::entry!)/[`panic_handler!`](crate::panic_handler!) macros.
 //! - [`heap`]: a first-fit allocator over memory handed over at run time.
+//! - [`loader`]: loads a static ELF program into a new PD and starts it,
+//!   with a start-info page of what its parent handed over.
 //! - [`text`]: console lines without `core::fmt`, so every program prints
 //!   the same way.
 //!
@@ -24,6 +26,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod heap;
+pub mod loader;
 pub mod start;
 pub mod sys;
 pub mod text;

@@ -3,8 +3,9 @@
 //! The hypervisor (for root-pd) or a creator (for any other program) enters
 //! a program at its ELF entry `_start` with `rsp` at the stack top and one
 //! argument in `rdi`: the HIP's address (`abi::ROOT_HIP_ADDRESS`) for root-pd;
-//! for other programs the value their creator gives, which today is always
-//! 0 (`CreateEc` starts a global EC with every register but `rsp` zero).
+//! for other programs the first EC's UTCB address (`CreateEc` starts a
+//! global EC with `rdi` = its UTCB and every other register but `rsp` zero;
+//! programs started by [`crate::loader`] also find it in their start info).
 //! `_start` clears `rbp` (the end of frame chains), aligns the stack to 16
 //! bytes as the C ABI expects before a call, and calls the program's
 //! `main(arg: u64) -> !` through `rt_start`.

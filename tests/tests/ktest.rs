@@ -1,0 +1,75 @@
+//! The native kernel test suite: root-pd (root argument `test`) starts ktest, which runs every
+//! test of `components/ktest` (hypercall success and error paths, IPC across PDs, exceptions,
+//! revocation, destruction, isolation, scheduling, interrupts) and prints one line per test and
+//! `ktest: N passed, M failed`. The scenario passes only with no test failed, under QEMU TCG
+//! (SVM) and under Bochs (VMX).
+
+use std::time::Duration;
+
+use tests::{assert_no_fatal, count, Accel, Boot, Outcome, Scenario};
+
+/// What every run of the suite must show besides xtask's verdict.
+fn assert_suite_passed(out: &Outcome) {
+    out.assert_success();
+    assert_no_fatal(&out.log);
+    out.assert_count(r"FAILED", 0);
+    out.assert_count(r"^ktest: \d+ passed, 0 failed$", 1);
+    out.assert_count(r"^root-pd: ktest finished$", 1);
+    // ktest's entry tests: a `syscall` at the top of the user half and a
+    // handler's non-canonical RIP are each reported as a kill, not a fault in ring 0.
+    for why in [
+        "return to a non-canonical or kernel address",
+        "an exception handler set a RIP outside the user half",
+    ] {
+        let line = format!(r"^ec killed: pd \d+ ec \d+: {why} \(rip 0x800000000000\)$");
+        out.assert_count(&line, 1);
+    }
+    let announced = out
+        .log
+        .lines()
+        .find_map(|l| l.strip_prefix("ktest: ")?.split_once(" tests, "))
+        .and_then(|(n, _)| n.parse::<usize>().ok())
+        .expect("ktest announces how many tests it runs");
+    assert!(announced >= 60, "only {announced} tests announced");
+    let passed = count(&out.log, r"^ktest: \S+ \.\.\. ok$");
+    assert_eq!(
+        passed,
+        announced,
+        "every announced test must print `... ok`\n{}",
+        tests::framed(&out.log)
+    );
+}
+
+#[test]
+fn ktest_qemu_tcg_smp2() {
+    let out = Scenario::new("ktest_qemu_tcg_smp2")
+        .accel(Accel::Tcg)
+        .boot(Boot::Kernel)
+        .smp(2)
+        .cmdline("exit=debug")
+        .root_args("test then=poweroff")
+        .expect(r"^ktest: \d+ passed, \d+ failed")
+        .expect("^root-pd: ktest finished")
+        // isa-debug-exit: the hypervisor writes 0x10 for success, QEMU exits (0x10 << 1) | 1.
+        .exit_code(33)
+        .timeout(Duration::from_secs(120))
+        .run();
+    assert_suite_passed(&out);
+}
+
+/// Bochs ends with status 1 on ACPI power-off (see `bochs_vmx.rs`).
+#[test]
+fn ktest_bochs_vmx_smp2() {
+    let out = Scenario::new("ktest_bochs_vmx_smp2")
+        .accel(Accel::Bochs)
+        .bochs_cpu("corei7_skylake_x")
+        .smp(2)
+        .root_args("test then=poweroff")
+        .expect(r"^features: .*vmx\+ept=yes")
+        .expect(r"^ktest: \d+ passed, \d+ failed")
+        .expect("hypervisor: power off")
+        .exit_code(1)
+        .timeout(Duration::from_secs(300))
+        .run();
+    assert_suite_passed(&out);
+}
