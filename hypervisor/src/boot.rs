@@ -199,9 +199,26 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     hip.gsi_count = platform.as_ref().map_or(0, setup_ioapics);
     crate::sched::set_online_cpus(ONLINE.load(Ordering::SeqCst));
     timer::use_deadline_mode(deadline);
-    crate::handover::split_memory(&mut hip, kmem_mib);
+    let kernel_mmio = kernel_mmio(platform.as_ref());
+    crate::handover::split_memory(&mut hip, kmem_mib, &kernel_mmio);
     rootpd::start(&mut hip);
     crate::idle()
+}
+
+/// The MMIO pages the kernel drives itself: the local APICs' and the I/O
+/// APICs' (empty slots are empty ranges).
+fn kernel_mmio(p: Option<&Platform>) -> [hv_core::memmap::Range; 9] {
+    use hv_core::memmap::Range;
+    let mut out = [Range::new(0, 0); 9];
+    // SAFETY: reading IA32_APIC_BASE has no side effect.
+    let lapic = unsafe { x2apic::lapic::xapic_base() };
+    out[0] = Range::new(lapic, lapic + 4096);
+    if let Some(p) = p {
+        for (slot, a) in out[1..].iter_mut().zip(p.ioapics()) {
+            *slot = Range::new(u64::from(a.address), u64::from(a.address) + 4096);
+        }
+    }
+    out
 }
 
 /// Masks every I/O APIC pin and returns how many GSIs get semaphores.

@@ -64,10 +64,22 @@ fn grant(kernel: Ref<Pd>, pd: Ref<Pd>, sel: Selector, obj: Obj, rights: u8) -> R
     Ok(())
 }
 
-/// Memory `[phys, phys + pages)` at page `page` of `pd`, with `rights`.
-fn give_memory(pd: Ref<Pd>, page: u64, phys: u64, order: u8, rights: u8) -> Result<(), Status> {
+/// Page-table cache bits for device memory: PCD and PWT (uncached).
+const UNCACHED: u64 = hv_core::paging::flags::PCD | hv_core::paging::flags::PWT;
+
+/// Memory `[phys, phys + 2^order)` at page `page` of `pd`, with `rights`
+/// and cache bits `cache`.
+fn give_memory(
+    pd: Ref<Pd>,
+    page: u64,
+    phys: u64,
+    order: u8,
+    rights: u8,
+    cache: u64,
+) -> Result<(), Status> {
     let node = cap::alloc_node(pd, Space::Mem, page, order, rights)?;
     node.get().phys = phys;
+    node.get().cache = cache;
     mem_space::map(node)?;
     pd.get().mem.nodes.push_back(&mut NodeList, node);
     Ok(())
@@ -84,7 +96,7 @@ fn own_page(pd: Ref<Pd>, va: u64, rights: u8) -> Result<u64, Status> {
         return Ok(node.get().phys << 12);
     }
     let pa = kmem::alloc(pd)?;
-    give_memory(pd, va >> 12, pa >> 12, 0, rights)?;
+    give_memory(pd, va >> 12, pa >> 12, 0, rights, 0)?;
     Ok(pa)
 }
 
@@ -172,23 +184,26 @@ fn build(hip: &mut Hip) -> Result<(), &'static str> {
         .map_err(|_| NO_MEMORY)?;
         from = end;
     }
-    // The root PD may hand out executable memory, so its capabilities carry
-    // every right. A module's last page is whole: the module owns it.
+    // The root PD may hand out executable memory, so its RAM capabilities
+    // carry every right. A module's last page is whole: the module owns it.
+    // Device memory is mapped uncached; ACPI tables are RAM it may read.
     for m in hip.memory() {
         let s = m.base.next_multiple_of(4096) >> 12;
-        let e = match m.kind {
-            mem_kind::USABLE => (m.base + m.size) >> 12,
-            mem_kind::MODULE => (m.base + m.size).next_multiple_of(4096) >> 12,
+        let (e, r, cache) = match m.kind {
+            mem_kind::USABLE => ((m.base + m.size) >> 12, rights::mem::RWX, 0),
+            mem_kind::MODULE => (
+                (m.base + m.size).next_multiple_of(4096) >> 12,
+                rights::mem::RWX,
+                0,
+            ),
+            mem_kind::ACPI_RECLAIMABLE | mem_kind::ACPI_NVS => {
+                ((m.base + m.size) >> 12, rights::mem::RW, 0)
+            }
+            mem_kind::DEVICE => ((m.base + m.size) >> 12, rights::mem::RW, UNCACHED),
             _ => continue,
         };
         blocks(s, e, |page, order| {
-            give_memory(
-                pd,
-                (PHYS_WINDOW >> 12) + page,
-                page,
-                order,
-                rights::mem::RWX,
-            )
+            give_memory(pd, (PHYS_WINDOW >> 12) + page, page, order, r, cache)
         })
         .map_err(|_| NO_MEMORY)?;
     }

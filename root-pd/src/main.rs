@@ -29,6 +29,7 @@ use user_rt::Line;
 use freestanding as _;
 
 mod ktest;
+mod start_state;
 
 user_rt::entry!(main);
 user_rt::panic_handler!();
@@ -163,6 +164,15 @@ fn main(hip: u64) -> ! {
         .str(" MiB")
         .print();
     check_hypercall_errors();
+    if let Some((ram, device)) = start_state::check(hip) {
+        Line::new()
+            .str("root-pd: start state ok: ")
+            .dec(ram)
+            .str(" MiB RAM and ")
+            .dec(device)
+            .str(" MiB device memory in the window")
+            .print();
+    }
     let cmdline = own_cmdline(hip);
     if let Some(kind) = option(cmdline, b"fault") {
         fault(kind);

@@ -19,6 +19,7 @@ fn bochs_vmx_iso_boot_smp2() {
         .expect("root-pd: up, 2 CPUs")
         .expect(r"^features: .*vmx\+ept=yes")
         .expect("root-pd: hypercall error paths ok")
+        .expect(r"root-pd: start state ok: \d+ MiB RAM and \d+ MiB device memory")
         .expect("hypervisor: power off")
         .exit_code(BOCHS_POWER_OFF_STATUS)
         .timeout(Duration::from_secs(300))

@@ -13,6 +13,7 @@ fn qemu_tcg_kernel_boot_smp4() {
         .root_args("then=poweroff")
         .expect(r"root-pd: up, 4 CPUs, \d+ MiB")
         .expect("root-pd: hypercall error paths ok")
+        .expect(r"root-pd: start state ok: \d+ MiB RAM and \d+ MiB device memory")
         // isa-debug-exit: the hypervisor writes 0x10 for success, QEMU exits (0x10 << 1) | 1.
         .exit_code(33)
         .run();

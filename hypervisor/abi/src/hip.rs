@@ -35,6 +35,9 @@ pub mod mem_kind {
     /// A boot module's image: mapped in the root PD's physical window, to be
     /// read (and reused once read).
     pub const MODULE: u32 = 7;
+    /// Not RAM and not claimed by the firmware: device memory (MMIO) below
+    /// 4 GiB, mapped uncached in the root PD's physical window.
+    pub const DEVICE: u32 = 8;
 }
 
 /// CPU features the hypervisor found (bits of [`Hip::features`]).
