@@ -115,16 +115,21 @@ fn restore(area: &FpuArea) {
 
 /// Before running `ec`: let it use the FPU directly only if it owns it.
 pub fn switch_to(c: &mut Cpu, ec: Ref<Ec>) {
-    if c.fpu_owner == Some(ec) {
-        clear_ts();
-    } else {
-        set_ts();
+    let ts = c.fpu_owner != Some(ec);
+    if ts != c.ts {
+        if ts {
+            set_ts();
+        } else {
+            clear_ts();
+        }
+        c.ts = ts;
     }
 }
 
 /// #NM from user mode: hand the FPU registers to the running EC.
 pub fn take_over(c: &mut Cpu, ec: Ref<Ec>) {
     clear_ts();
+    c.ts = false;
     if let Some(owner) = c.fpu_owner {
         if owner == ec {
             return;

@@ -53,6 +53,9 @@ fn note_flush(pd: Ref<Pd>) {
 /// Flushes every space that lost something since the last flush.
 pub fn flush() {
     let f = pending();
+    if f.n == 0 && !f.overflow {
+        return;
+    }
     if f.overflow {
         tlb::shootdown_all();
     } else {

@@ -57,7 +57,10 @@ pub fn arm_timer() {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    timer::arm_at(next);
+    if next != c.armed {
+        timer::arm_at(next);
+        c.armed = next;
+    }
 }
 
 /// Nothing to run: wait for interrupts with the kernel tables loaded (so a

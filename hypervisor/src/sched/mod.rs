@@ -34,6 +34,11 @@ pub struct Cpu {
     pub fpu_owner: Option<Ref<Ec>>,
     /// Pick again before leaving the kernel.
     pub resched: bool,
+    /// The TSC deadline the timer is armed for (None: stopped or fired), so
+    /// an exit that keeps it does not reprogram the timer.
+    pub armed: Option<u64>,
+    /// Whether CR0.TS is set (`arch::fpu`), so unchanged exits skip CR0.
+    pub ts: bool,
 }
 
 struct Slot(UnsafeCell<Cpu>);
@@ -51,6 +56,8 @@ const IDLE: Slot = Slot(UnsafeCell::new(Cpu {
     started: 0,
     fpu_owner: None,
     resched: false,
+    armed: None,
+    ts: false,
 }));
 
 static CPUS: [Slot; percpu::MAX_CPUS] = [IDLE; percpu::MAX_CPUS];
@@ -205,6 +212,7 @@ pub fn schedule() -> ! {
 /// wake ECs whose semaphore deadline passed.
 pub fn tick() {
     let c = this();
+    c.armed = None;
     account(c);
     if let Some(sc) = c.current_sc {
         if sc.get().left == 0 {
