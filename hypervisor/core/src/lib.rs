@@ -2,6 +2,7 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod acpi_info;
+pub mod captable;
 pub mod cmdline;
 pub mod elf;
 pub mod fmt;
@@ -16,3 +17,5 @@ pub mod timeouts;
 pub mod tree;
 
 mod le;
+#[cfg(test)]
+mod testmem;

@@ -1,31 +1,20 @@
-//! The object space: selectors to capability nodes, in a two-level table of
-//! pages (512 leaf tables of 512 slots) grown on demand and charged to the PD.
+//! The object space: selectors to capability nodes, in the selector table of
+//! `hv_core::captable`, whose pages are charged to the PD like its page
+//! tables (`mem_space::Tables`).
 
+use super::mem_space::Tables;
 use super::CapRef;
-use crate::kmem;
-use crate::mem;
 use crate::obj::{pd::Pd, Ref};
 use abi::cap::OBJ_SPACE_SELECTORS;
 use abi::{Selector, Status};
+use hv_core::captable::{SelTable, SELECTORS};
 
-const SLOTS: u64 = 512;
-const _: () = assert!(SLOTS * SLOTS == OBJ_SPACE_SELECTORS);
+const _: () = assert!(SELECTORS == OBJ_SPACE_SELECTORS);
 
 pub struct ObjSpace {
-    /// Physical address of the top table (0: none yet); entries are the
-    /// physical addresses of leaf tables, whose entries are node addresses.
-    root: u64,
-}
-
-fn table(pa: u64) -> &'static mut [u64; 512] {
-    // SAFETY: `pa` is a table page of an object space, allocated from the
-    // kernel pool and reached through the direct map; the kernel lock
-    // serialises access and callers hold no other reference to it.
-    unsafe { &mut *(mem::phys_to_virt(pa) as *mut [u64; 512]) }
-}
-
-fn split(sel: Selector) -> (usize, usize) {
-    ((sel / SLOTS) as usize, (sel % SLOTS) as usize)
+    table: SelTable,
+    /// The PD this space belongs to (table pages are charged to it).
+    pd: Option<Ref<Pd>>,
 }
 
 fn node_at(raw: u64) -> Option<CapRef> {
@@ -34,29 +23,29 @@ fn node_at(raw: u64) -> Option<CapRef> {
 
 impl ObjSpace {
     pub const fn new() -> Self {
-        Self { root: 0 }
+        Self {
+            table: SelTable::new(),
+            pd: None,
+        }
+    }
+
+    fn mem(&self) -> Option<Tables> {
+        self.pd.map(Tables)
     }
 
     pub fn has_root(&self) -> bool {
-        self.root != 0
+        self.table.has_root()
     }
 
     /// Whether the leaf table for `sel` exists.
     pub fn has_leaf(&self, sel: Selector) -> bool {
-        self.root != 0 && sel < OBJ_SPACE_SELECTORS && table(self.root)[split(sel).0] != 0
+        self.mem().is_some_and(|m| self.table.has_leaf(&m, sel))
     }
 
     /// The capability at `sel`, if any.
     pub fn get(&self, sel: Selector) -> Option<CapRef> {
-        if sel >= OBJ_SPACE_SELECTORS || self.root == 0 {
-            return None;
-        }
-        let (hi, lo) = split(sel);
-        let leaf = table(self.root)[hi];
-        if leaf == 0 {
-            return None;
-        }
-        node_at(table(leaf)[lo])
+        let m = self.mem()?;
+        self.table.get(&m, sel).and_then(node_at)
     }
 }
 
@@ -66,66 +55,37 @@ pub fn prepare(pd: Ref<Pd>, sel: Selector) -> Result<(), Status> {
     if sel >= OBJ_SPACE_SELECTORS {
         return Err(Status::BadSelector);
     }
-    if pd.get().obj.root == 0 {
-        pd.get().obj.root = kmem::alloc(pd)?;
-    }
-    let (hi, _) = split(sel);
-    let root = pd.get().obj.root;
-    if table(root)[hi] == 0 {
-        table(root)[hi] = kmem::alloc(pd)?;
-    }
-    Ok(())
+    let space = &mut pd.get().obj;
+    space.pd = Some(pd);
+    space
+        .table
+        .prepare(&mut Tables(pd), sel)
+        .map_err(|_| Status::OutOfQuota)
 }
 
 /// Stores (or clears) the capability at `sel`; [`prepare`] must have
 /// succeeded for `sel` when storing.
 pub fn set(pd: Ref<Pd>, sel: Selector, node: Option<CapRef>) {
-    let root = pd.get().obj.root;
-    if root == 0 || sel >= OBJ_SPACE_SELECTORS {
-        debug_assert!(node.is_none(), "set() without prepare()");
-        return;
-    }
-    let (hi, lo) = split(sel);
-    let leaf = table(root)[hi];
-    if leaf == 0 {
-        debug_assert!(node.is_none(), "set() without prepare()");
-        return;
-    }
-    table(leaf)[lo] = node.map_or(0, |n| n.addr());
+    let stored = pd
+        .get()
+        .obj
+        .table
+        .set(&mut Tables(pd), sel, node.map_or(0, |n| n.addr()));
+    debug_assert!(stored, "set() without prepare()");
 }
 
 /// Calls `f` for every selector of `pd` that holds a capability, in order.
 /// `f` may clear the slot it is given.
 pub fn for_each(pd: Ref<Pd>, mut f: impl FnMut(Selector, CapRef)) {
-    let root = pd.get().obj.root;
-    if root == 0 {
-        return;
-    }
-    for hi in 0..SLOTS as usize {
-        let leaf = table(root)[hi];
-        if leaf == 0 {
-            continue;
+    let table = pd.get().obj.table;
+    table.for_each(&Tables(pd), |sel, raw| {
+        if let Some(node) = node_at(raw) {
+            f(sel, node);
         }
-        for lo in 0..SLOTS as usize {
-            if let Some(node) = node_at(table(leaf)[lo]) {
-                f(hi as u64 * SLOTS + lo as u64, node);
-            }
-        }
-    }
+    });
 }
 
 /// Frees the tables of a PD being destroyed (its slots are all empty).
 pub fn free_tables(pd: Ref<Pd>) {
-    let root = pd.get().obj.root;
-    if root == 0 {
-        return;
-    }
-    for hi in 0..SLOTS as usize {
-        let leaf = table(root)[hi];
-        if leaf != 0 {
-            kmem::free(pd, leaf);
-        }
-    }
-    kmem::free(pd, root);
-    pd.get().obj.root = 0;
+    pd.get().obj.table.free(&mut Tables(pd));
 }
