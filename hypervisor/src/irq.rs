@@ -74,9 +74,13 @@ pub fn register(source: Source, sm: Ref<Sm>) {
 
 /// The AssignInt call: routes `source` to `cpu`. Returns the MSI address
 /// and data for an MSI source, zeros for a GSI.
-pub fn assign(source: Source, _sm: Ref<Sm>, cpu: usize, flags: u64) -> Result<(u64, u64), Status> {
+pub fn assign(source: Source, cpu: usize, flags: u64) -> Result<(u64, u64), Status> {
     let v = vector_of(source);
     let apic_id = percpu::of(cpu).apic_id;
+    // I/O APIC entries and MSI addresses carry 8-bit destinations.
+    if apic_id > 0xff {
+        return Err(Status::BadCpu);
+    }
     let masked = flags & int_flags::MASK != 0;
     match source {
         Source::Gsi(gsi) => {

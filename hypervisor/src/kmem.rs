@@ -11,54 +11,74 @@
 use crate::mem;
 use crate::obj::{pd::Pd, Ref};
 use abi::Status;
-use hv_core::frame_alloc::{FrameAllocator, PAGE_SIZE};
-use hv_core::memmap::Range;
+use hv_core::frame_alloc::PAGE_SIZE;
 use spin::Mutex;
 
-static POOL: Mutex<FrameAllocator> = Mutex::new(FrameAllocator::empty());
+/// The pool: free pages linked through their first word (physical
+/// addresses; 0 ends the list). A list cannot fragment, so a free always
+/// succeeds and the pages charged never exceed the pool.
+struct Pool {
+    head: u64,
+    free: u64,
+}
 
-/// Largest number of separate chunks the pool is built from.
-const MAX_CHUNKS: usize = 128;
+static POOL: Mutex<Pool> = Mutex::new(Pool { head: 0, free: 0 });
+
 /// Pool chunks are taken 2 MiB at a time where possible.
 const CHUNK_PAGES: u64 = 512;
+
+fn link(pa: u64) -> *mut u64 {
+    mem::phys_to_virt(pa) as *mut u64
+}
+
+fn push(pool: &mut Pool, pa: u64) {
+    // SAFETY: `pa` is a pool page nobody uses any more (freed, or fresh
+    // from the boot allocator), mapped writable through the direct map.
+    unsafe { link(pa).write(pool.head) };
+    pool.head = pa;
+    pool.free += 1;
+}
 
 /// Takes `pages` pages out of the boot allocator into the pool. Returns the
 /// number of pages the pool got (less than asked if memory is short).
 pub fn init_pool(pages: u64) -> u64 {
-    let mut chunks = [Range::new(0, 0); MAX_CHUNKS];
-    let (mut n, mut got) = (0, 0);
-    while got < pages && n < MAX_CHUNKS {
-        let want = CHUNK_PAGES.min(pages - got);
-        let Some((pa, len)) = mem::take(want) else {
+    let mut pool = POOL.lock();
+    let mut got = 0;
+    while got < pages {
+        let Some((pa, len)) = mem::take(CHUNK_PAGES.min(pages - got)) else {
             break;
         };
-        chunks[n] = Range::new(pa, pa + len * PAGE_SIZE);
-        n += 1;
+        // Lowest addresses first out, for readable traces.
+        for i in (0..len).rev() {
+            push(&mut pool, pa + i * PAGE_SIZE);
+        }
         got += len;
     }
-    match FrameAllocator::new(&chunks[..n], &[]) {
-        Ok(pool) => {
-            let total = pool.free_bytes() / PAGE_SIZE;
-            *POOL.lock() = pool;
-            total
-        }
-        Err(_) => 0,
-    }
+    got
 }
 
 /// A zeroed page from the pool, not charged to anyone (the kernel's own use
 /// at boot: the root PD before it has a quota).
 pub fn alloc_uncharged() -> Option<u64> {
-    let pa = POOL.lock().alloc(1, PAGE_SIZE, u64::MAX)?;
+    let pa = {
+        let mut pool = POOL.lock();
+        let pa = pool.head;
+        if pa == 0 {
+            return None;
+        }
+        // SAFETY: `pa` heads the free list: a pool page whose first word
+        // links on.
+        pool.head = unsafe { link(pa).read() };
+        pool.free -= 1;
+        pa
+    };
     zero(pa);
     Some(pa)
 }
 
 /// Returns an uncharged page.
 pub fn free_uncharged(pa: u64) {
-    // A failure here means a kernel bug (double free); the page is then
-    // simply not reused.
-    let _ = POOL.lock().free(pa, 1);
+    push(&mut POOL.lock(), pa);
 }
 
 /// A zeroed page charged to `pd`'s quota.
@@ -73,22 +93,6 @@ pub fn alloc(pd: Ref<Pd>) -> Result<u64, Status> {
             Err(Status::OutOfQuota)
         }
     }
-}
-
-/// `pages` contiguous zeroed pages charged to `pd` (freed page by page).
-pub fn alloc_contig(pd: Ref<Pd>, pages: u64) -> Result<u64, Status> {
-    pd.get()
-        .quota
-        .charge(pages)
-        .map_err(|_| Status::OutOfQuota)?;
-    let Some(pa) = POOL.lock().alloc(pages, PAGE_SIZE, u64::MAX) else {
-        pd.get().quota.refund(pages);
-        return Err(Status::OutOfQuota);
-    };
-    for i in 0..pages {
-        zero(pa + i * PAGE_SIZE);
-    }
-    Ok(pa)
 }
 
 /// Returns a page charged to `pd`.
@@ -126,7 +130,7 @@ pub fn free_obj<T>(pd: Option<Ref<Pd>>, obj: Ref<T>) {
 
 /// Pages still free in the pool.
 pub fn pool_free_pages() -> u64 {
-    POOL.lock().free_bytes() / PAGE_SIZE
+    POOL.lock().free
 }
 
 fn zero(pa: u64) {

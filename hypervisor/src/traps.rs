@@ -29,11 +29,9 @@ extern "C" fn interrupt_dispatch(frame: &mut Frame) {
         if fatal::stopping() {
             fatal::halt_forever();
         }
-        crate::println!(
-            "hypervisor: unexpected NMI on cpu ",
-            percpu::current().index,
-            ", ignored"
-        );
+        // Only the fatal path sends NMIs; a stray one is ignored without a
+        // console line, which could deadlock on the console lock it
+        // interrupted.
         return;
     }
     if v == u64::from(vector::SHOOTDOWN) {
@@ -41,7 +39,8 @@ extern "C" fn interrupt_dispatch(frame: &mut Frame) {
         eoi();
         return;
     }
-    if v < 32 && !frame.is_from_user() {
+    // A machine check is the hardware's, whoever ran: the machine stops.
+    if v < 32 && (!frame.is_from_user() || v == u64::from(vector::MACHINE_CHECK)) {
         fatal::kernel_exception(frame);
     }
     lock::acquire();
@@ -62,7 +61,7 @@ fn from_user(frame: &Frame) -> ! {
     let v = frame.vector;
     // The EC may have been destroyed (or its space left) while it ran; the
     // interrupt is still handled and acknowledged, its registers dropped.
-    let current = sched::this().current_ec;
+    let current = sched::running();
     if let Some(ec) = current {
         ec.get().regs = *frame;
         ec.get().sysret = false;

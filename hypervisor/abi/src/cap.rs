@@ -12,8 +12,10 @@ pub type Selector = u64;
 
 /// Selectors per object space: `0..OBJ_SPACE_SELECTORS`.
 pub const OBJ_SPACE_SELECTORS: u64 = 1 << 18;
-/// Pages per memory space: the user half, `0..0x0000_8000_0000_0000`.
+/// Pages per memory space: the user half, `0..USER_END`.
 pub const MEM_SPACE_PAGES: u64 = 1 << 35;
+/// The end (exclusive) of the user half of every address space.
+pub const USER_END: u64 = MEM_SPACE_PAGES << 12;
 /// Ports per I/O space.
 pub const IO_SPACE_PORTS: u64 = 1 << 16;
 /// The largest order a CRD can carry (five bits).

@@ -59,7 +59,7 @@ pub mod flags {
 }
 
 /// First address above the user half (the lower canonical half).
-pub const USER_END: u64 = 0x0000_8000_0000_0000;
+pub const USER_END: u64 = abi::cap::USER_END;
 /// First address of the upper canonical half.
 const KERNEL_START: u64 = 0xffff_8000_0000_0000;
 /// The physical-address bits of an entry (12..51).

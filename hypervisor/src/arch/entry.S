@@ -41,6 +41,11 @@ interrupt_common:
     test byte ptr [rsp + 18 * 8], 3         /* CS of the interrupted code */
     jz 1f
     swapgs
+    /* An interrupt gate keeps the user's RFLAGS.AC, which would switch SMAP
+       off in the kernel; SYSCALL clears it through FMASK. */
+    pushfq
+    and dword ptr [rsp], ~(1 << 18)
+    popfq
 1:  cld
     mov rdi, rsp
     call interrupt_dispatch

@@ -1,4 +1,5 @@
-//! x86-64 four-level page tables, edited through the direct map.
+//! The kernel half's page tables, built at boot through the direct map (user
+//! spaces use `hv_core::paging`, which only maps the user half).
 
 use crate::mem;
 
@@ -55,27 +56,6 @@ pub fn map(root: u64, va: u64, pa: u64, size: u64, flags: u64) -> Result<(), Map
     }
     *entry = pa | flags | PRESENT | if size == SIZE_2M { HUGE } else { 0 };
     Ok(())
-}
-
-/// The physical address and leaf flags `va` translates to, if mapped.
-pub fn translate(root: u64, va: u64) -> Option<(u64, u64)> {
-    let mut pa_table = root;
-    let mut inherited = USER | WRITABLE;
-    for level in (0..=3).rev() {
-        let entry = table(pa_table)[index(va, level)];
-        if entry & PRESENT == 0 {
-            return None;
-        }
-        // USER and WRITABLE hold only if every level grants them.
-        inherited &= entry;
-        if level == 0 || entry & HUGE != 0 {
-            let page_mask = (1u64 << (12 + 9 * level)) - 1;
-            let pa = (entry & ADDRESS & !page_mask) | (va & page_mask);
-            return Some((pa, (entry & !(USER | WRITABLE)) | inherited));
-        }
-        pa_table = entry & ADDRESS;
-    }
-    None
 }
 
 /// Loads a new top-level table.

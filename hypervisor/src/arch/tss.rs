@@ -73,11 +73,12 @@ pub fn load_on_fault(pd: Ref<Pd>) -> bool {
     if cpu.io_pd == pd.addr() && cpu.io_generation == pd.get().io.generation {
         return false;
     }
-    let Some(bits) = crate::cap::io_space::bitmap(pd) else {
+    let Some([lo, hi]) = crate::cap::io_space::bitmap(pd) else {
         return false;
     };
     let tss = mine();
-    tss.bitmap[..8192].copy_from_slice(&bits[..]);
+    tss.bitmap[..4096].copy_from_slice(&lo[..]);
+    tss.bitmap[4096..8192].copy_from_slice(&hi[..]);
     tss.seg.iomap_base = BITMAP_OFFSET;
     cpu.io_pd = pd.addr();
     cpu.io_generation = pd.get().io.generation;

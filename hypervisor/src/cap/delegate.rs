@@ -92,7 +92,7 @@ fn list_of(pd: Ref<Pd>, space: Space) -> &'static List<CapRef> {
 
 /// Page-table pages that mapping `pages` pages can need at most.
 fn table_pages(pages: u64) -> u64 {
-    pages / 512 + pages / (512 * 512) + 4
+    pages / 512 + pages / (512 * 512) + pages / (512 * 512 * 512) + 4
 }
 
 /// Calls `f(source, part base, part order)` for each source capability's
@@ -145,7 +145,7 @@ fn ranges(src: Ref<Pd>, dst: Ref<Pd>, crd: Crd, dst_base: u64) -> Result<(), Sta
     let extra = if space == Space::Mem {
         pages
     } else {
-        2 * u64::from(dst.get().io.bitmap == 0)
+        2 * u64::from(dst.get().io.bitmap[0] == 0)
     };
     ensure_quota(dst, extra + slab_pages(dst, parts))?;
     for_each_part(src, space, base, count, |from, part, order| {

@@ -1,7 +1,8 @@
 //! The I/O-port space: a PD's port capabilities and the 8 KiB I/O
 //! permission bitmap that realises them (a set bit denies the port).
 //!
-//! The bitmap is allocated with the first port a PD receives. CPUs load it
+//! The bitmap (two pages, one per half of the ports) is allocated with the
+//! first port a PD receives. CPUs load it
 //! lazily: switching PDs disables all ports in the TSS, and the first #GP a
 //! user EC takes with a PD that has a bitmap loads it and retries
 //! (`arch::tss`), so switches between PDs cost nothing for port I/O.
@@ -14,44 +15,62 @@ use abi::Status;
 use hv_core::list::List;
 
 pub struct IoSpace {
-    /// Physical address of the first of two bitmap pages (0: none).
-    pub bitmap: u64,
+    /// Physical addresses of the two bitmap pages (ports below and above
+    /// 0x8000; 0: none).
+    pub bitmap: [u64; 2],
     pub nodes: List<CapRef>,
-    /// Bumped on every change, so CPUs reload a bitmap they hold.
+    /// Drawn from one global counter on every change, so a CPU never takes
+    /// another bitmap (even of a later PD at the same address) for this one.
     pub generation: u64,
 }
+
+static GENERATION: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
 
 impl IoSpace {
     pub const fn new() -> Self {
         Self {
-            bitmap: 0,
+            bitmap: [0; 2],
             nodes: List::new(),
             generation: 0,
         }
     }
 }
 
-/// The bitmap of a PD, as bytes.
-pub fn bitmap(pd: Ref<Pd>) -> Option<&'static mut [u8; 8192]> {
-    let pa = pd.get().io.bitmap;
-    if pa == 0 {
+/// The two halves of a PD's bitmap, as bytes.
+pub fn bitmap(pd: Ref<Pd>) -> Option<[&'static mut [u8; 4096]; 2]> {
+    let [lo, hi] = pd.get().io.bitmap;
+    if lo == 0 {
         return None;
     }
-    // SAFETY: the two bitmap pages were allocated together, contiguous in
-    // the direct map (`ensure_bitmap`), for this PD and live as long as
-    // it; the kernel lock serialises access.
-    Some(unsafe { &mut *(mem::phys_to_virt(pa) as *mut [u8; 8192]) })
+    // SAFETY: the two bitmap pages were allocated for this PD and live as
+    // long as it, reached through the direct map; the kernel lock
+    // serialises access, and the two pages are distinct.
+    Some(unsafe {
+        [
+            &mut *(mem::phys_to_virt(lo) as *mut [u8; 4096]),
+            &mut *(mem::phys_to_virt(hi) as *mut [u8; 4096]),
+        ]
+    })
 }
 
 /// Gives `pd` a bitmap (all ports denied) if it has none yet.
 pub fn ensure_bitmap(pd: Ref<Pd>) -> Result<(), Status> {
-    if pd.get().io.bitmap != 0 {
+    if pd.get().io.bitmap[0] != 0 {
         return Ok(());
     }
-    let lo = kmem::alloc_contig(pd, 2)?;
-    pd.get().io.bitmap = lo;
-    if let Some(bits) = bitmap(pd) {
-        bits.fill(0xff);
+    let lo = kmem::alloc(pd)?;
+    let hi = match kmem::alloc(pd) {
+        Ok(hi) => hi,
+        Err(e) => {
+            kmem::free(pd, lo);
+            return Err(e);
+        }
+    };
+    pd.get().io.bitmap = [lo, hi];
+    if let Some(halves) = bitmap(pd) {
+        for h in halves {
+            h.fill(0xff);
+        }
     }
     Ok(())
 }
@@ -59,16 +78,20 @@ pub fn ensure_bitmap(pd: Ref<Pd>) -> Result<(), Status> {
 /// Sets the bits of `node`'s ports to `allow`.
 fn set_ports(node: CapRef, allow: bool) {
     let n = node.get();
-    n.pd.get().io.generation += 1;
-    let Some(bits) = bitmap(n.pd) else {
+    n.pd.get().io.generation = GENERATION.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    let Some(halves) = bitmap(n.pd) else {
         return;
     };
     for port in n.base..n.end() {
-        let (byte, bit) = ((port / 8) as usize, port % 8);
+        let (half, byte, bit) = (
+            (port >> 15) as usize,
+            ((port & 0x7fff) / 8) as usize,
+            port % 8,
+        );
         if allow {
-            bits[byte] &= !(1 << bit);
+            halves[half][byte] &= !(1 << bit);
         } else {
-            bits[byte] |= 1 << bit;
+            halves[half][byte] |= 1 << bit;
         }
     }
 }
@@ -82,8 +105,8 @@ pub fn insert(node: CapRef) -> Result<(), Status> {
     Ok(())
 }
 
-/// Removes a port capability from its PD's space. The caller makes CPUs
-/// drop the bitmap they may have loaded (`arch::tss::forget`).
+/// Removes a port capability from its PD's space. The caller flushes the
+/// PD's space, which also makes CPUs drop the bitmap they loaded.
 pub fn remove(node: CapRef) {
     set_ports(node, false);
     let pd = node.get().pd;
@@ -104,10 +127,10 @@ pub fn overlaps(pd: Ref<Pd>, base: u64, count: u64) -> bool {
 
 /// Frees the bitmap of a PD being destroyed.
 pub fn free_bitmap(pd: Ref<Pd>) {
-    let pa = pd.get().io.bitmap;
-    if pa != 0 {
-        kmem::free(pd, pa);
-        kmem::free(pd, pa + 4096);
-        pd.get().io.bitmap = 0;
+    for pa in pd.get().io.bitmap {
+        if pa != 0 {
+            kmem::free(pd, pa);
+        }
     }
+    pd.get().io.bitmap = [0; 2];
 }

@@ -52,9 +52,10 @@ impl PhysMem for Tables {
     }
     fn free_table(&mut self, pa: u64) {
         // Freed tables may still sit in other CPUs' paging-structure caches
-        // until the shootdown that follows every unmap; the pool only hands
-        // the page out again after the kernel lock is released, by which
-        // time the shootdown is complete.
+        // until the shootdown that ends every operation that unmaps (the
+        // dispatcher's `destroy::run`), before the kernel lock is released.
+        // Operations that unmap allocate nothing afterwards, except a failed
+        // delegation, whose tables only ever map this same PD's memory.
         kmem::free(self.0, pa);
     }
 }
@@ -83,7 +84,13 @@ pub fn map(node: CapRef) -> Result<(), Status> {
     };
     let mut t = Tables(n.pd);
     let pml4 = n.pd.get().mem.pml4;
-    match paging::map_range(&mut t, pml4, n.base << 12, n.phys << 12, n.count() << 12, f) {
+    let result = paging::map_range(&mut t, pml4, n.base << 12, n.phys << 12, n.count() << 12, f);
+    if result.is_err() {
+        // A failed map gives back the tables it linked; another CPU running
+        // this space may have cached them meanwhile.
+        super::revoke::note_flush(n.pd);
+    }
+    match result {
         Ok(()) => Ok(()),
         Err(MapError::OutOfMemory) => Err(Status::OutOfQuota),
         Err(MapError::AlreadyMapped) => Err(Status::Occupied),

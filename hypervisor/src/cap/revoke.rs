@@ -36,7 +36,9 @@ fn pending() -> &'static mut Flushes {
     unsafe { &mut *PENDING.0.get() }
 }
 
-fn note_flush(pd: Ref<Pd>) {
+/// Records that `pd`'s space must be flushed on every CPU before the
+/// kernel lock is released.
+pub fn note_flush(pd: Ref<Pd>) {
     let pml4 = pd.get().mem.pml4;
     let f = pending();
     if pml4 == 0 || f.pml4[..f.n].contains(&pml4) {
@@ -171,7 +173,8 @@ pub fn revoke(pd: Ref<Pd>, crd: Crd, self_too: bool) -> Result<(), Status> {
             }
         }
     }
-    destroy::run();
+    // The dispatcher destroys what this doomed (and flushes) after it has
+    // written the caller's results: the caller may be among the doomed.
     Ok(())
 }
 

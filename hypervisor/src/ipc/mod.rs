@@ -158,11 +158,30 @@ pub fn become_idle(handler: Ref<Ec>) {
     }
 }
 
-/// Ends `caller`'s call or wait with `Aborted` (its partner went away).
+/// Takes `ec` off whatever it waits on: a busy handler's queue (dropping
+/// the call it wanted to make), a semaphore, a deadline.
+fn cancel_wait(ec: Ref<Ec>) {
+    let e = ec.get();
+    if let Some(h) = e.queued_on.take() {
+        h.get().callers.remove(&mut WaitArena, ec);
+    }
+    e.pending = None;
+    sm::forget_waiter(ec);
+}
+
+/// Ends `caller`'s call or wait with `Aborted` (its partner went away). An
+/// EC that waited for its exception handler cannot go on (its state was
+/// never answered), so it is killed instead.
 pub fn abort_caller(caller: Ref<Ec>) {
     let c = caller.get();
-    c.pending = None;
-    c.queued_on = None;
+    let exception = c.in_exception || c.pending.is_some_and(|p| p.exception);
+    cancel_wait(caller);
+    c.callee = None;
+    if exception {
+        c.in_exception = false;
+        kill(caller, "its exception handler went away");
+        return;
+    }
     c.regs.rax = Status::Aborted as u64;
     c.sysret = false;
     resume_caller(caller);
@@ -200,15 +219,13 @@ pub fn stop(ec: Ref<Ec>) {
 
 /// Undoes every IPC relationship of `ec` (dead or being destroyed).
 pub fn detach(ec: Ref<Ec>) {
+    cancel_wait(ec);
     let e = ec.get();
-    if let Some(h) = e.queued_on.take() {
-        h.get().callers.remove(&mut WaitArena, ec);
-    }
-    sm::forget_waiter(ec);
     if let Some(c) = e.caller.take() {
         abort_caller(c);
     }
     while let Some(c) = e.callers.pop_front(&mut WaitArena) {
+        c.get().queued_on = None;
         abort_caller(c);
     }
     // A handler working for `ec` loses its caller: its reply will have
@@ -220,21 +237,23 @@ pub fn detach(ec: Ref<Ec>) {
 }
 
 /// `handler` works for a caller that went away: it, and any handler it
-/// called in turn, drop their calls and wait for the next.
+/// called in turn, drop their calls and wait for the next. Whatever they
+/// were doing is void: waits are cancelled, and a CPU running one of them
+/// drops its registers, so nothing of the old call reaches the next caller.
 fn abort_chain(mut handler: Ref<Ec>) {
     loop {
         let next = handler.get().callee.take();
         if let Some(n) = next {
             n.get().caller = None;
         }
-        handler.get().caller = None;
-        if handler.get().state != State::Dead {
-            handler.get().state = State::Idle;
+        cancel_wait(handler);
+        let h = handler.get();
+        h.caller = None;
+        h.in_exception = false;
+        if h.state != State::Dead {
+            h.state = State::Idle;
         }
-        let on_cpu = sched::cpu(handler.get().cpu as usize);
-        if on_cpu.current_ec == Some(handler) {
-            sched::request_resched(handler.get().cpu as usize);
-        }
+        sched::forget_current(handler);
         become_idle(handler);
         match next {
             Some(n) => handler = n,

@@ -136,13 +136,7 @@ fn ec(e: Ref<Ec>) {
         sched::remove(s);
         doom_with_caps(Obj::Sc(s));
     }
-    for i in 0..sched::online_cpus() {
-        let c = sched::cpu(i);
-        if c.current_ec == Some(e) {
-            c.current_ec = None;
-            sched::request_resched(i);
-        }
-    }
+    sched::forget_current(e);
     fpu::forget(e);
     if let Some(n) = x.utcb_node.take() {
         revoke::drop_fixed(n);

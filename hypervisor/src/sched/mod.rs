@@ -143,6 +143,24 @@ pub fn remove(sc: Ref<Sc>) {
     }
 }
 
+/// The EC this CPU ran in user mode before entering the kernel, if it may
+/// go on (a CPU forgets an EC that must not: see [`forget_current`]).
+pub fn running() -> Option<Ref<Ec>> {
+    this().current_ec.filter(|e| e.get().state == State::Ready)
+}
+
+/// `ec` must not go on where it runs now (it is destroyed, or its call was
+/// cut short): a CPU that runs it forgets it, without saving its registers,
+/// and picks again.
+pub fn forget_current(ec: Ref<Ec>) {
+    for i in 0..online_cpus() {
+        if cpu(i).current_ec == Some(ec) {
+            cpu(i).current_ec = None;
+            request_resched(i);
+        }
+    }
+}
+
 /// Asks CPU `index` to pick again before it returns to user mode.
 pub fn request_resched(index: usize) {
     if index == this_index() {

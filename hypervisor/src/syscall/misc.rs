@@ -49,6 +49,6 @@ pub fn assign_int(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
         _ => None,
     })?;
     let source = sm.get().irq.ok_or(Status::WrongType)?;
-    let (address, data) = crate::irq::assign(source, sm, cpu as usize, flags)?;
+    let (address, data) = crate::irq::assign(source, cpu as usize, flags)?;
     Ok((Some(address), Some(data)))
 }

@@ -70,8 +70,9 @@ pub fn obj_cap<T>(
 #[no_mangle]
 extern "C" fn syscall_dispatch(frame: &mut Frame) -> ! {
     lock::acquire();
-    let Some(ec) = sched::this().current_ec else {
-        // The EC was destroyed while it ran in user mode.
+    let Some(ec) = sched::running() else {
+        // The EC was destroyed, or its call cut short, while it ran in user
+        // mode: what it asked for no longer applies.
         sched::schedule()
     };
     debug_assert_eq!(frame.vector, crate::arch::frame::SYSCALL_VECTOR);
