@@ -7,8 +7,8 @@ use crate::arch::{apic::Lapic, cpu, gdt, idt, kernel_space, percpu, smp, syscall
 use crate::{boot_info, fatal, mem, power, println, rootpd};
 use abi::hip::{feature, Hip, HipCpu};
 use core::sync::atomic::{AtomicUsize, Ordering};
-use hv_core::acpi_info::{self, OffsetHandler, Platform};
-use hv_core::fmt::{Bytes, Hex};
+use hv_core::acpi_info::Platform;
+use hv_core::fmt::Bytes;
 use hv_core::multiboot::{self, Protocol};
 use hv_core::{cmdline, show};
 use spin::{Mutex, Once};
@@ -77,30 +77,6 @@ fn report_features(f: &cpu::Features) {
     );
 }
 
-fn read_acpi(info_rsdp: Option<u64>) -> Option<Platform> {
-    // SAFETY: the direct map covers all of the first 4 GiB and all RAM, so
-    // every table address the firmware gives is readable through it.
-    let handler = unsafe { OffsetHandler::new(mem::DIRECT_MAP) };
-    // SAFETY: as above; the BIOS areas are below 1 MiB.
-    let rsdp = info_rsdp.or_else(|| unsafe { acpi_info::find_rsdp_bios(handler) });
-    let Some(rsdp) = rsdp else {
-        println!("acpi: no RSDP found; only the boot CPU runs and power-off is unavailable");
-        return None;
-    };
-    // SAFETY: as above; `rsdp` is the RSDP's physical address.
-    match unsafe { acpi_info::parse(handler, rsdp) } {
-        Ok(p) => Some(p),
-        Err(_) => {
-            println!(
-                "acpi: the tables at ",
-                Hex(rsdp),
-                " could not be parsed; only the boot CPU runs"
-            );
-            None
-        }
-    }
-}
-
 pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     println!("hypervisor: NOVA-style microhypervisor starting");
     crate::arch::pic::disable();
@@ -143,7 +119,7 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     let bsp_stack = &raw const bsp_stack_top as u64;
     let bsp_apic_id = setup_cpu(0, cpu::apic_id(), bsp_stack).apic_id;
 
-    let platform = read_acpi(rsdp);
+    let platform = crate::platform::read_acpi(rsdp);
     power::init(power::Facts {
         pm1a_control: platform.as_ref().and_then(|p| p.pm1a_control),
         pm1b_control: platform.as_ref().and_then(|p| p.pm1b_control),
@@ -196,39 +172,13 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     let mut hip = *HIP.lock();
     hip.features = feature_bits(&features, x2apic);
     hip.tsc_khz = timer::tsc_khz();
-    hip.gsi_count = platform.as_ref().map_or(0, setup_ioapics);
+    hip.gsi_count = platform.as_ref().map_or(0, crate::platform::setup_ioapics);
     crate::sched::set_online_cpus(ONLINE.load(Ordering::SeqCst));
     timer::use_deadline_mode(deadline);
-    let kernel_mmio = kernel_mmio(platform.as_ref());
+    let kernel_mmio = crate::platform::kernel_mmio(platform.as_ref());
     crate::handover::split_memory(&mut hip, kmem_mib, &kernel_mmio);
     rootpd::start(&mut hip);
     crate::idle()
-}
-
-/// The MMIO pages the kernel drives itself: the local APICs' and the I/O
-/// APICs' (empty slots are empty ranges).
-fn kernel_mmio(p: Option<&Platform>) -> [hv_core::memmap::Range; 9] {
-    use hv_core::memmap::Range;
-    let mut out = [Range::new(0, 0); 9];
-    // SAFETY: reading IA32_APIC_BASE has no side effect.
-    let lapic = unsafe { x2apic::lapic::xapic_base() };
-    out[0] = Range::new(lapic, lapic + 4096);
-    if let Some(p) = p {
-        for (slot, a) in out[1..].iter_mut().zip(p.ioapics()) {
-            *slot = Range::new(u64::from(a.address), u64::from(a.address) + 4096);
-        }
-    }
-    out
-}
-
-/// Masks every I/O APIC pin and returns how many GSIs get semaphores.
-fn setup_ioapics(p: &Platform) -> u32 {
-    let mut end = 0;
-    for a in p.ioapics() {
-        let pins = crate::arch::ioapic::add(u64::from(a.address), a.gsi_base);
-        end = end.max(a.gsi_base + pins);
-    }
-    crate::irq::set_gsi_count(end)
 }
 
 /// `fault=kernel` on the command line: touch an unmapped address in ring 0,

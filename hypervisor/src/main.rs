@@ -29,6 +29,7 @@ mod irq;
 mod kmem;
 mod mem;
 mod obj;
+mod platform;
 mod power;
 mod rootpd;
 mod sched;

@@ -11,7 +11,6 @@ use crate::cap::{self, mem_space, obj_space, NodeList, Tree};
 use crate::irq::{self, Source};
 use crate::obj::pd::{self, Pd};
 use crate::obj::{Obj, Ref};
-use crate::syscall::create::{bind_sc, build_ec, new_sm};
 use crate::{kmem, mem, println, sched};
 use abi::cap::{rights, root, PHYS_WINDOW};
 use abi::hip::{mem_kind, Hip};
@@ -25,9 +24,6 @@ use hv_core::tree;
 /// The root SC's priority and quantum.
 const ROOT_PRIO: u8 = 64;
 const ROOT_QUANTUM_US: u64 = 10_000;
-
-/// Ports the kernel keeps: the PICs and the console UART.
-const KERNEL_PORTS: [(u64, u64); 3] = [(0x20, 0x22), (0xa0, 0xa2), (0x3f8, 0x400)];
 
 /// Calls `f(base, order)` for the naturally aligned blocks that tile
 /// `[start, end)`, largest first where alignment allows.
@@ -164,7 +160,7 @@ fn build(hip: &mut Hip) -> Result<(), &'static str> {
         } else {
             Source::Msi(n - gsis)
         };
-        let sm = new_sm(None, 0, Some(source)).map_err(|_| NO_MEMORY)?;
+        let sm = crate::obj::sm::build(None, 0, Some(source)).map_err(|_| NO_MEMORY)?;
         irq::register(source, sm);
         let r = rights::sm::CTRL | rights::sm::UP | rights::sm::DOWN;
         grant(kernel, pd, root::GSI_BASE + u64::from(n), Obj::Sm(sm), r).map_err(|_| NO_MEMORY)?;
@@ -172,7 +168,7 @@ fn build(hip: &mut Hip) -> Result<(), &'static str> {
     hip.msi_count = irq::MSI_COUNT;
 
     let mut from = 0;
-    for (start, end) in KERNEL_PORTS
+    for (start, end) in root::KERNEL_PORTS
         .iter()
         .copied()
         .chain(core::iter::once((0x1_0000, 0x1_0000)))
@@ -211,7 +207,7 @@ fn build(hip: &mut Hip) -> Result<(), &'static str> {
     // in a page (checked in the ABI crate).
     unsafe { (mem::phys_to_virt(hip_page) as *mut Hip).write(*hip) };
 
-    let ec = build_ec(
+    let ec = crate::obj::ec::build(
         pd,
         0,
         ROOT_UTCB_ADDRESS,
@@ -222,7 +218,7 @@ fn build(hip: &mut Hip) -> Result<(), &'static str> {
     )
     .map_err(|_| NO_MEMORY)?;
     ec.get().regs.rdi = ROOT_HIP_ADDRESS;
-    let sc = bind_sc(ec, ROOT_PRIO, ROOT_QUANTUM_US).map_err(|_| NO_MEMORY)?;
+    let sc = crate::obj::sc::bind(ec, ROOT_PRIO, ROOT_QUANTUM_US).map_err(|_| NO_MEMORY)?;
     let all = rights::pd::CTRL | rights::pd::CREATE | rights::pd::MACHINE;
     grant(kernel, pd, root::PD, Obj::Pd(pd), all).map_err(|_| NO_MEMORY)?;
     grant(kernel, pd, root::EC, Obj::Ec(ec), rights::ALL).map_err(|_| NO_MEMORY)?;

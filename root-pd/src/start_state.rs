@@ -66,8 +66,15 @@ pub fn check(hip: &Hip) -> Option<(u64, u64)> {
         );
     }
     ok &= lacks("the first free selector", Crd::obj(sel::FREE, 0));
-    for port in [0x20, 0x21, 0xa0, 0xa1, 0x3f8, 0x3ff] {
-        ok &= lacks("a kernel port", Crd::new(Space::Io, port, 0, 0));
+    for (start, end) in sel::KERNEL_PORTS {
+        ok &= lacks("a kernel port", Crd::new(Space::Io, start, 0, 0));
+        ok &= lacks("a kernel port", Crd::new(Space::Io, end - 1, 0, 0));
+        ok &= holds(
+            "a port",
+            Crd::new(Space::Io, end, 0, 0),
+            rights::io::ACCESS,
+            None,
+        );
     }
     for port in [0, 0x60, 0x70, 0xcf8, 0xffff] {
         ok &= holds(

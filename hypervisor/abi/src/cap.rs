@@ -216,6 +216,9 @@ pub mod root {
     pub const GSI_BASE: Selector = 64;
     /// The first selector the hypervisor leaves empty for the root PD.
     pub const FREE: Selector = 1024;
+    /// Port ranges `[start, end)` the hypervisor keeps (the PICs and the
+    /// console UART); the root PD gets every other port.
+    pub const KERNEL_PORTS: [(u64, u64); 3] = [(0x20, 0x22), (0xa0, 0xa2), (0x3f8, 0x400)];
 }
 
 /// The root PD's memory space at start: physical address `p` of every RAM

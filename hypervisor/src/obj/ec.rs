@@ -7,7 +7,20 @@
 //! its callee; a handler records its caller; the chain from an SC's EC along
 //! `callee` links ends at the EC that SC currently runs.
 
-use super::{pd::Pd, pt::Pt, sc::Sc, sm::Sm, Header, Ref};
+use super::{
+    pd::{self, Pd},
+    pt::Pt,
+    sc::Sc,
+    sm::Sm,
+    Header, Obj, Ref,
+};
+use crate::cap::mem_space;
+use crate::{arch, ipc, kmem};
+use abi::cap::rights;
+use abi::Status;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+static NEXT_EC: AtomicU64 = AtomicU64::new(0);
 use crate::arch::frame::Frame;
 use crate::cap::CapRef;
 use hv_core::list::{Links, List, ListArena};
@@ -132,4 +145,66 @@ impl ListArena for TimeoutArena {
 
 pub fn deadline_of(_: &TimeoutArena, ec: Ref<Ec>) -> u64 {
     ec.get().deadline
+}
+
+/// Makes an EC of `pd` with its UTCB mapped at `utcb`.
+pub fn build(
+    pd: Ref<Pd>,
+    cpu: u32,
+    utcb: u64,
+    sp: u64,
+    evt_base: u64,
+    rip: u64,
+    global: bool,
+) -> Result<Ref<Ec>, Status> {
+    let utcb_phys = kmem::alloc(pd)?;
+    let mut regs = ipc::fresh_frame(rip, sp);
+    // A global EC learns where its UTCB is; a local one gets the portal id
+    // and message size at each call instead.
+    regs.rdi = utcb;
+    let value = Ec {
+        hdr: Header::new(Some(pd)),
+        id: NEXT_EC.fetch_add(1, Ordering::Relaxed),
+        pd,
+        cpu,
+        global,
+        regs,
+        sysret: false,
+        utcb_phys,
+        utcb_node: None,
+        stack_top: sp,
+        evt_base,
+        state: if global { State::Ready } else { State::Idle },
+        sc: None,
+        own_sc: None,
+        caller: None,
+        callee: None,
+        callers: List::new(),
+        wait: Links::default(),
+        queued_on: None,
+        sm: None,
+        pending: None,
+        in_exception: false,
+        timeout: Links::default(),
+        deadline: 0,
+        portals: List::new(),
+    };
+    let new = match kmem::new_obj(Some(pd), value) {
+        Ok(e) => e,
+        Err(e) => {
+            kmem::free(pd, utcb_phys);
+            return Err(e);
+        }
+    };
+    arch::fpu::init_area(new.get().fpu());
+    match mem_space::map_fixed(pd, utcb >> 12, utcb_phys >> 12, rights::mem::RW) {
+        Ok(n) => new.get().utcb_node = Some(n),
+        Err(e) => {
+            kmem::free_obj(Some(pd), new);
+            kmem::free(pd, utcb_phys);
+            return Err(e);
+        }
+    }
+    pd::adopt(pd, Obj::Ec(new));
+    Ok(new)
 }

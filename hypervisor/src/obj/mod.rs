@@ -81,6 +81,42 @@ impl Obj {
         }
     }
 
+    pub fn pd(self) -> Option<Ref<pd::Pd>> {
+        if let Obj::Pd(r) = self {
+            Some(r)
+        } else {
+            None
+        }
+    }
+    pub fn ec(self) -> Option<Ref<ec::Ec>> {
+        if let Obj::Ec(r) = self {
+            Some(r)
+        } else {
+            None
+        }
+    }
+    pub fn sc(self) -> Option<Ref<sc::Sc>> {
+        if let Obj::Sc(r) = self {
+            Some(r)
+        } else {
+            None
+        }
+    }
+    pub fn pt(self) -> Option<Ref<pt::Pt>> {
+        if let Obj::Pt(r) = self {
+            Some(r)
+        } else {
+            None
+        }
+    }
+    pub fn sm(self) -> Option<Ref<sm::Sm>> {
+        if let Obj::Sm(r) = self {
+            Some(r)
+        } else {
+            None
+        }
+    }
+
     /// The ABI's name for the kind.
     pub fn kind(&self) -> abi::ObjType {
         match self {

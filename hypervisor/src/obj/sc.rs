@@ -2,7 +2,9 @@
 //! the scheduler picks. It runs its EC, or whatever EC that EC's calls have
 //! donated it to.
 
-use super::{ec::Ec, Header, Ref};
+use super::{ec::Ec, pd, Header, Obj, Ref};
+use crate::{arch, kmem, sched};
+use abi::Status;
 use hv_core::list::{Links, ListArena};
 
 pub struct Sc {
@@ -30,4 +32,35 @@ impl ListArena for RunArena {
     fn set_links(&mut self, id: Ref<Sc>, l: Links<Ref<Sc>>) {
         id.get().rq = l;
     }
+}
+
+/// Makes an SC for the global EC `ec` (charged to its PD) and lets it run.
+pub fn bind(ec: Ref<Ec>, prio: u8, quantum_us: u64) -> Result<Ref<Sc>, Status> {
+    let pd = ec.get().pd;
+    let quantum = (quantum_us * arch::timer::tsc_khz() / 1000).max(1);
+    let s = kmem::new_obj(
+        Some(pd),
+        Sc {
+            hdr: Header::new(Some(pd)),
+            ec: Some(ec),
+            cpu: ec.get().cpu,
+            prio,
+            quantum,
+            left: quantum,
+            consumed: 0,
+            rq: Links::default(),
+        },
+    )?;
+    pd::adopt(pd, Obj::Sc(s));
+    ec.get().own_sc = Some(s);
+    // The EC and any handler working for it run on the new SC.
+    let mut cur = Some(ec);
+    while let Some(x) = cur {
+        x.get().sc = Some(s);
+        cur = x.get().callee;
+    }
+    if sched::target(s).is_some() {
+        sched::enqueue(s);
+    }
+    Ok(s)
 }

@@ -10,10 +10,7 @@ use abi::cap::rights;
 use abi::{revoke_flags, Crd, Status};
 
 fn pd_ctrl(ec: Ref<Ec>, sel: u64) -> Result<Ref<Pd>, Status> {
-    obj_cap(ec, sel, rights::pd::CTRL, |o| match o {
-        Obj::Pd(p) => Some(p),
-        _ => None,
-    })
+    obj_cap(ec, sel, rights::pd::CTRL, Obj::pd)
 }
 
 pub fn delegate(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {

@@ -13,10 +13,7 @@ pub fn call(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     if words > UTCB_WORDS as u64 {
         return Err(Status::BadParameter);
     }
-    let pt = obj_cap(ec, sel, rights::pt::CALL, |o| match o {
-        Obj::Pt(p) => Some(p),
-        _ => None,
-    })?;
+    let pt = obj_cap(ec, sel, rights::pt::CALL, Obj::pt)?;
     let handler = pt.get().ec.ok_or(Status::Aborted)?;
     if handler.get().cpu != ec.get().cpu {
         return Err(Status::BadCpu);
@@ -50,10 +47,7 @@ pub fn reply(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
 
 pub fn pt_ctrl(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     let [sel, id, ..] = args(f);
-    let pt = obj_cap(ec, sel, rights::pt::CTRL, |o| match o {
-        Obj::Pt(p) => Some(p),
-        _ => None,
-    })?;
+    let pt = obj_cap(ec, sel, rights::pt::CTRL, Obj::pt)?;
     pt.get().id = id;
     Ok(NONE)
 }
@@ -65,10 +59,7 @@ pub fn sm_ctrl(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
         SmOp::Up => rights::sm::UP,
         SmOp::Down | SmOp::DownZero => rights::sm::DOWN,
     };
-    let sm = obj_cap(ec, sel, right, |o| match o {
-        Obj::Sm(s) => Some(s),
-        _ => None,
-    })?;
+    let sm = obj_cap(ec, sel, right, Obj::sm)?;
     match op {
         SmOp::Up => crate::ipc::sm::up(sm),
         SmOp::Down | SmOp::DownZero => {
@@ -81,10 +72,7 @@ pub fn sm_ctrl(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
 }
 
 pub fn sc_ctrl(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
-    let sc = obj_cap(ec, f.rdi, rights::sc::CTRL, |o| match o {
-        Obj::Sc(s) => Some(s),
-        _ => None,
-    })?;
+    let sc = obj_cap(ec, f.rdi, rights::sc::CTRL, Obj::sc)?;
     // Include the time the SC has run since it was last charged, also when
     // it runs on another CPU right now.
     let c = crate::sched::cpu(sc.get().cpu as usize);

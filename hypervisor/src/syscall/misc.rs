@@ -24,10 +24,7 @@ pub fn console_write(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
 pub fn machine_control(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     let [pd, op, ..] = args(f);
     let op = MachineOp::from_raw(op).ok_or(Status::BadParameter)?;
-    obj_cap(ec, pd, rights::pd::MACHINE, |o| match o {
-        Obj::Pd(p) => Some(p),
-        _ => None,
-    })?;
+    obj_cap(ec, pd, rights::pd::MACHINE, Obj::pd)?;
     let status = match op {
         MachineOp::PowerOff => power::power_off(),
         MachineOp::Reboot => power::reboot(),
@@ -44,10 +41,7 @@ pub fn assign_int(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     if flags & !(int_flags::LEVEL | int_flags::ACTIVE_LOW | int_flags::MASK) != 0 {
         return Err(Status::BadParameter);
     }
-    let sm = obj_cap(ec, sel, rights::sm::CTRL, |o| match o {
-        Obj::Sm(s) => Some(s),
-        _ => None,
-    })?;
+    let sm = obj_cap(ec, sel, rights::sm::CTRL, Obj::sm)?;
     let source = sm.get().irq.ok_or(Status::WrongType)?;
     let (address, data) = crate::irq::assign(source, cpu as usize, flags)?;
     Ok((Some(address), Some(data)))
