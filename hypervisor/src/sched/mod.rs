@@ -237,5 +237,5 @@ pub fn tick() {
             c.resched = true;
         }
     }
-    timeout::expire(c);
+    timeout::expire();
 }

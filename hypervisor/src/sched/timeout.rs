@@ -1,6 +1,5 @@
 //! Deadlines of semaphore downs, per CPU, in TSC cycles.
 
-use super::Cpu;
 use crate::arch::cpu::rdtsc;
 use crate::obj::ec::{deadline_of, Ec, TimeoutArena};
 use crate::obj::Ref;
@@ -27,9 +26,14 @@ pub fn cancel(ec: Ref<Ec>) {
 }
 
 /// Wakes every EC of this CPU whose deadline has passed, with `Timeout`.
-pub fn expire(c: &mut Cpu) {
+/// (Waking reaches the scheduler state again, so no reference to it is
+/// held across.)
+pub fn expire() {
     let now = rdtsc();
-    while let Some(ec) = c.timeouts.pop_expired(&mut TimeoutArena, now, deadline_of) {
+    while let Some(ec) = super::this()
+        .timeouts
+        .pop_expired(&mut TimeoutArena, now, deadline_of)
+    {
         crate::ipc::sm::time_out(ec);
     }
 }
