@@ -7,7 +7,8 @@
 //! The kernel holds the original capabilities of the objects it makes here
 //! (in the kernel PD), so the root PD can drop its own but not destroy them.
 
-use crate::cap::{self, mem_space, obj_space, NodeList, Tree};
+use crate::cap::mem_space::{self, UNCACHED};
+use crate::cap::{self, obj_space, NodeList, Tree};
 use crate::irq::{self, Source};
 use crate::obj::pd::{self, Pd};
 use crate::obj::{Obj, Ref};
@@ -59,9 +60,6 @@ fn grant(kernel: Ref<Pd>, pd: Ref<Pd>, sel: Selector, obj: Obj, rights: u8) -> R
     obj_space::set(pd, sel, Some(node));
     Ok(())
 }
-
-/// Page-table cache bits for device memory: PCD and PWT (uncached).
-const UNCACHED: u64 = hv_core::paging::flags::PCD | hv_core::paging::flags::PWT;
 
 /// Memory `[phys, phys + 2^order)` at page `page` of `pd`, with `rights`
 /// and cache bits `cache`.

@@ -56,12 +56,13 @@ pub enum Hypercall {
     /// Read a scheduling context: (SC) → consumed TSC cycles.
     ScCtrl = 11,
     /// Delegate capabilities: (source PD, destination PD, source [`Crd`],
-    /// destination base).
+    /// destination base, [`delegate_flags`]).
     Delegate = 12,
     /// Revoke capabilities: (PD, [`Crd`], [`revoke_flags`]).
     Revoke = 13,
     /// Look up a capability: (PD, [`Crd`] of one unit) → (the capability's
-    /// [`Crd`], its [`ObjType`] for object capabilities).
+    /// [`Crd`], its [`ObjType`] for object capabilities or its [`mem_type`]
+    /// for memory).
     Lookup = 14,
     /// Read a PD's kernel-memory quota: (PD) → (limit, used) in pages.
     PdQuota = 15,
@@ -104,6 +105,22 @@ pub mod ec_flags {
     /// the entry RIP. Without it the EC is local and runs only when one of
     /// its portals is called.
     pub const GLOBAL: u64 = 1 << 0;
+}
+
+/// Flags of [`Hypercall::Delegate`].
+pub mod delegate_flags {
+    /// Memory only: the delegated mappings are uncached, whatever the
+    /// source's type (a type can only be weakened along a derivation).
+    pub const UNCACHED: u64 = 1 << 0;
+}
+
+/// Memory types, as [`Hypercall::Lookup`] reports them.
+pub mod mem_type {
+    /// Write-back: ordinary RAM.
+    pub const WRITE_BACK: u64 = 0;
+    /// Uncached: device memory, or RAM delegated with
+    /// [`super::delegate_flags::UNCACHED`].
+    pub const UNCACHED: u64 = 1;
 }
 
 /// Flags of [`Hypercall::Revoke`].

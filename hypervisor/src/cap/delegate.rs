@@ -23,7 +23,13 @@ fn ensure_quota(dst: Ref<Pd>, pages: u64) -> Result<(), Status> {
 }
 
 /// The Delegate call, after the PD capabilities were checked.
-pub fn delegate(src: Ref<Pd>, dst: Ref<Pd>, crd: Crd, dst_base: u64) -> Result<(), Status> {
+pub fn delegate(
+    src: Ref<Pd>,
+    dst: Ref<Pd>,
+    crd: Crd,
+    dst_base: u64,
+    uncached: bool,
+) -> Result<(), Status> {
     if !crd.is_valid_range() {
         return Err(Status::BadRange);
     }
@@ -36,9 +42,9 @@ pub fn delegate(src: Ref<Pd>, dst: Ref<Pd>, crd: Crd, dst_base: u64) -> Result<(
     }
     match crd.space() {
         Space::Obj => objects(src, dst, crd, dst_base),
-        Space::Mem => ranges(src, dst, crd, dst_base),
+        Space::Mem => ranges(src, dst, crd, dst_base, uncached),
         Space::Io if dst_base != crd.base() => Err(Status::BadRange),
-        Space::Io => ranges(src, dst, crd, dst_base),
+        Space::Io => ranges(src, dst, crd, dst_base, false),
         Space::Null => Err(Status::BadRange),
     }
 }
@@ -123,7 +129,13 @@ fn for_each_part(
     Ok(())
 }
 
-fn ranges(src: Ref<Pd>, dst: Ref<Pd>, crd: Crd, dst_base: u64) -> Result<(), Status> {
+fn ranges(
+    src: Ref<Pd>,
+    dst: Ref<Pd>,
+    crd: Crd,
+    dst_base: u64,
+    uncached: bool,
+) -> Result<(), Status> {
     let (space, base, count) = (crd.space(), crd.base(), crd.count());
     let (mut parts, mut pages) = (0u64, 0u64);
     for_each_part(src, space, base, count, |_, part, order| {
@@ -156,7 +168,11 @@ fn ranges(src: Ref<Pd>, dst: Ref<Pd>, crd: Crd, dst_base: u64) -> Result<(), Sta
         n.src = part;
         if space == Space::Mem {
             n.phys = mem_space::phys_of(f, part);
-            n.cache = f.cache;
+            n.cache = if uncached {
+                mem_space::UNCACHED
+            } else {
+                f.cache
+            };
             if let Err(e) = mem_space::map(node) {
                 super::free_node(node);
                 return Err(e);

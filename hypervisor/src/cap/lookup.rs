@@ -2,11 +2,11 @@
 
 use super::{io_space, mem_space};
 use crate::obj::{pd::Pd, Ref};
-use abi::{Crd, ObjType, Space, Status};
+use abi::{mem_type, Crd, Space, Status};
 
-/// The capability covering unit `crd.base()` of `pd`'s space: its CRD and,
-/// for object capabilities, the object's type.
-pub fn lookup(pd: Ref<Pd>, crd: Crd) -> Result<(Crd, Option<ObjType>), Status> {
+/// The capability covering unit `crd.base()` of `pd`'s space: its CRD and
+/// the object's type (object capabilities) or the memory type (memory).
+pub fn lookup(pd: Ref<Pd>, crd: Crd) -> Result<(Crd, u64), Status> {
     let unit = Crd::new(crd.space(), crd.base(), 0, 0);
     if !unit.is_valid_range() {
         return Err(Status::BadRange);
@@ -19,8 +19,10 @@ pub fn lookup(pd: Ref<Pd>, crd: Crd) -> Result<(Crd, Option<ObjType>), Status> {
     }
     .ok_or(Status::BadSelector)?;
     let n = node.get();
-    Ok((
-        Crd::new(n.space, n.base, n.order, n.rights),
-        n.obj.map(|o| o.kind()),
-    ))
+    let extra = match (n.obj, n.space) {
+        (Some(o), _) => o.kind() as u64,
+        (None, Space::Mem) if n.cache != 0 => mem_type::UNCACHED,
+        _ => mem_type::WRITE_BACK,
+    };
+    Ok((Crd::new(n.space, n.base, n.order, n.rights), extra))
 }

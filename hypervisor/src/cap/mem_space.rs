@@ -60,6 +60,9 @@ impl PhysMem for Tables {
     }
 }
 
+/// Page-table cache bits of uncached memory (PCD and PWT).
+pub const UNCACHED: u64 = flags::PCD | flags::PWT;
+
 /// Leaf flags for a capability's rights; `None` when nothing is mapped
 /// (no read right: x86 cannot express write- or execute-only pages).
 pub fn leaf_flags(rights: u8, cache: u64) -> Option<u64> {

@@ -7,14 +7,14 @@ use crate::obj::ec::Ec;
 use crate::obj::pd::Pd;
 use crate::obj::{Obj, Ref};
 use abi::cap::rights;
-use abi::{revoke_flags, Crd, Status};
+use abi::{delegate_flags, revoke_flags, Crd, Status};
 
 fn pd_ctrl(ec: Ref<Ec>, sel: u64) -> Result<Ref<Pd>, Status> {
     obj_cap(ec, sel, rights::pd::CTRL, Obj::pd)
 }
 
 pub fn delegate(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
-    let [src, dst, crd, dst_base, ..] = args(f);
+    let [src, dst, crd, dst_base, flags, ..] = args(f);
     let crd = Crd(crd);
     let to = Crd::new(crd.space(), dst_base, crd.order(), crd.rights());
     // Ports are physical: an I/O capability keeps its port numbers.
@@ -22,12 +22,16 @@ pub fn delegate(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     if !crd.is_valid_range() || !to.is_valid_range() || to.base() != dst_base || io_moved {
         return Err(Status::BadRange);
     }
-    if crd.rights() == 0 {
+    let uncached = flags & delegate_flags::UNCACHED != 0;
+    if crd.rights() == 0
+        || flags & !delegate_flags::UNCACHED != 0
+        || (uncached && crd.space() != abi::Space::Mem)
+    {
         return Err(Status::BadParameter);
     }
     let src = pd_ctrl(ec, src)?;
     let dst = pd_ctrl(ec, dst)?;
-    cap::delegate::delegate(src, dst, crd, dst_base)?;
+    cap::delegate::delegate(src, dst, crd, dst_base, uncached)?;
     Ok(NONE)
 }
 
@@ -52,8 +56,8 @@ pub fn lookup(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
         return Err(Status::BadRange);
     }
     let pd = pd_ctrl(ec, pd)?;
-    let (found, kind) = cap::lookup::lookup(pd, crd)?;
-    Ok((Some(found.0), Some(kind.map_or(0, |k| k as u64))))
+    let (found, extra) = cap::lookup::lookup(pd, crd)?;
+    Ok((Some(found.0), Some(extra)))
 }
 
 pub fn pd_quota(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {

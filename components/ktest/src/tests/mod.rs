@@ -15,6 +15,7 @@ mod ipc;
 mod irq_rtc;
 mod isolation;
 pub mod kit;
+mod memtype;
 mod revoke;
 mod revoke_refusals;
 mod sched;
@@ -34,6 +35,7 @@ pub const ALL: &[&[Test]] = &[
     sm_wait::TESTS,
     delegate_refusals::TESTS,
     delegate::TESTS,
+    memtype::TESTS,
     ipc::TESTS,
     exc::TESTS,
     exc_stop::TESTS,

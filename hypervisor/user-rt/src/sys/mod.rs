@@ -19,7 +19,7 @@ mod sm;
 
 pub use abi::call::{raw, raw8, Ret};
 pub use abi::{Crd, Mtd, ObjType, Selector, Status};
-pub use cap::{delegate, lookup, revoke, Quota};
+pub use cap::{delegate, delegate_uncached, lookup, mem_type, revoke, Quota};
 pub use ipc::{reply, reply_exception};
 pub use machine::{console_write, machine_control};
 pub use obj::{create_ec, create_pd, create_pt, create_sc, create_sm};

@@ -158,7 +158,12 @@ pub fn sc_ctrl(sc: Sc) -> Request {
 }
 
 pub fn delegate(src: Pd, dst: Pd, crd: Crd, dst_base: u64) -> Request {
-    Request::new(Hypercall::Delegate, [src.0, dst.0, crd.0, dst_base])
+    delegate_with(src, dst, crd, dst_base, 0)
+}
+
+/// [`delegate`] with `abi::delegate_flags`.
+pub fn delegate_with(src: Pd, dst: Pd, crd: Crd, dst_base: u64, flags: u64) -> Request {
+    Request::new(Hypercall::Delegate, [src.0, dst.0, crd.0, dst_base, flags])
 }
 
 pub fn revoke(pd: Pd, crd: Crd, self_too: bool) -> Request {

@@ -103,6 +103,19 @@ fn capability_calls_pass_crds_whole_and_flags_by_name() {
         [2000, 1100, crd.0, 0x400, 0, 0, 0, 0]
     );
     assert_eq!(
+        regs(
+            delegate_with(
+                Pd(2000),
+                Pd(1100),
+                crd,
+                0x400,
+                abi::delegate_flags::UNCACHED
+            ),
+            Hypercall::Delegate
+        ),
+        [2000, 1100, crd.0, 0x400, 1, 0, 0, 0]
+    );
+    assert_eq!(
         regs(revoke(Pd(2000), crd, false), Hypercall::Revoke),
         [2000, crd.0, 0, 0, 0, 0, 0, 0]
     );
