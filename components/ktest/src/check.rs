@@ -7,18 +7,52 @@ use alloc::vec::Vec;
 use user_rt::sys::{self, Crd, ObjType, Pd, Quota, Status};
 use user_rt::Line;
 
-/// Why a test failed: one line of text.
-pub struct Fail(pub Line);
+/// Why a test did not pass: one line of text, and whether the test could
+/// not run here at all (skipped) rather than failed.
+pub struct Fail {
+    why: Line,
+    skipped: bool,
+}
 
 pub type TResult = Result<(), Fail>;
 
+impl From<Line> for Fail {
+    fn from(why: Line) -> Self {
+        Self {
+            why,
+            skipped: false,
+        }
+    }
+}
+
 impl Fail {
     pub fn new(what: &str) -> Self {
-        Self(Line::new().str(what))
+        Self::from(Line::new().str(what))
     }
+
+    /// The test cannot run on this machine; `why` says what it lacks. The
+    /// runner reports it as skipped, never as passed.
+    pub fn skip(why: Line) -> Self {
+        Self { why, skipped: true }
+    }
+
+    /// Whether this is a skip rather than a failure.
+    pub fn is_skip(&self) -> bool {
+        self.skipped
+    }
+
     pub fn line(self) -> Line {
-        self.0
+        self.why
     }
+}
+
+/// Skips the test unless the machine has at least `n` CPUs.
+pub fn need_cpus(cpus: u32, n: u32) -> TResult {
+    if cpus >= n {
+        return Ok(());
+    }
+    let why = Line::new().str("needs ").dec(u64::from(n)).str(" CPUs");
+    Err(Fail::skip(why))
 }
 
 /// The status of a wrapper's result (`Success` for `Ok`).
@@ -39,7 +73,7 @@ pub fn status(what: &str, got: Status, want: Status) -> TResult {
     if got == want {
         return Ok(());
     }
-    Err(Fail(
+    Err(Fail::from(
         Line::new()
             .str(what)
             .str(": expected ")
@@ -51,7 +85,7 @@ pub fn status(what: &str, got: Status, want: Status) -> TResult {
 
 /// The call succeeded; its value.
 pub fn ok<T>(what: &str, r: Result<T, Status>) -> Result<T, Fail> {
-    r.map_err(|e| Fail(Line::new().str(what).str(": failed with ").str(e.name())))
+    r.map_err(|e| Fail::from(Line::new().str(what).str(": failed with ").str(e.name())))
 }
 
 /// `got == want`, shown in hex.
@@ -59,7 +93,7 @@ pub fn eq(what: &str, got: u64, want: u64) -> TResult {
     if got == want {
         return Ok(());
     }
-    Err(Fail(
+    Err(Fail::from(
         Line::new()
             .str(what)
             .str(": expected ")
@@ -74,7 +108,7 @@ pub fn that(what: &str, cond: bool) -> TResult {
     if cond {
         Ok(())
     } else {
-        Err(Fail(Line::new().str(what).str(": does not hold")))
+        Err(Fail::from(Line::new().str(what).str(": does not hold")))
     }
 }
 
@@ -107,7 +141,7 @@ pub fn refused(
     for (i, (b, a)) in before.quotas.iter().zip(&after.quotas).enumerate() {
         if b != a {
             let used = |q: &Result<Quota, Status>| q.as_ref().map_or(u64::MAX, |q| q.used);
-            return Err(Fail(
+            return Err(Fail::from(
                 Line::new()
                     .str(what)
                     .str(": refused but changed the quota of pd #")
@@ -120,7 +154,7 @@ pub fn refused(
         }
     }
     if before.caps != after.caps {
-        return Err(Fail(
+        return Err(Fail::from(
             Line::new()
                 .str(what)
                 .str(": refused but changed a capability"),

@@ -4,6 +4,7 @@
 //! after it ([`Ctx::cleanup`]), so each test starts from the same state.
 
 use crate::check::{ok, Fail, TResult};
+use crate::quota::Reach;
 use crate::thread::{self, Body, Handler};
 use user_rt::loader::{layout, plan, BumpFrames, Frames, StartInfo};
 use user_rt::start::entry_sp;
@@ -26,6 +27,8 @@ pub struct Ctx {
     pub tsc_khz: u64,
     pub frames: BumpFrames,
     next_sel: Selector,
+    /// The highest `next_sel` ever reached.
+    peak_sel: Selector,
     mark: Selector,
     next_leaf: Selector,
     next_va: u64,
@@ -53,6 +56,7 @@ impl Ctx {
             tsc_khz: info.tsc_khz.max(1),
             frames,
             next_sel: info.free_sel,
+            peak_sel: info.free_sel,
             mark: info.free_sel,
             next_leaf: abi::cap::OBJ_SPACE_SELECTORS - LEAF,
             next_va: layout::FREE,
@@ -78,6 +82,7 @@ impl Ctx {
     pub fn sels(&mut self, n: u64) -> Selector {
         let s = self.next_sel.next_multiple_of(n);
         self.next_sel = s + n;
+        self.peak_sel = self.peak_sel.max(self.next_sel);
         s
     }
 
@@ -92,6 +97,7 @@ impl Ctx {
         for i in 0..n {
             ok("unwarm", sys::revoke(self.me, Crd::obj(first + i, 0), true))?;
         }
+        self.peak_sel = self.peak_sel.max(first + n);
         self.next_sel = first;
         Ok(())
     }
@@ -122,6 +128,16 @@ impl Ctx {
         let at = self.next_va + plan::PAGE;
         self.next_va = (at + bytes).next_multiple_of(plan::PAGE) + plan::PAGE;
         at
+    }
+
+    /// How far selectors and address space were ever handed out: what
+    /// kernel tables this PD may have needed so far.
+    pub fn reach(&self) -> Reach {
+        Reach {
+            sel: self.peak_sel,
+            leaf: self.next_leaf,
+            va: self.next_va,
+        }
     }
 
     /// Starts a test: what it allocates from here on is its own.

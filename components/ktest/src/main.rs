@@ -3,9 +3,9 @@
 //! argument `test`).
 //!
 //! Without a role argument it runs every test of [`suite`] and prints one
-//! line per test, `ktest: <name> ... ok` or `ktest: <name> ... FAILED:
-//! <why>`, then `ktest: N passed, M failed`, and counts up the `done`
-//! semaphore root-pd waits on. With `role=<name>` it is a sub-component
+//! line per test, `ktest: <name> ... ok`, `... skipped (<why>)` or `...
+//! FAILED: <why>`, then `ktest: N passed, M failed, K skipped`, and counts
+//! up the `done` semaphore root-pd waits on. With `role=<name>` it is a sub-component
 //! that a test loaded into a PD of its own ([`spawn`], [`roles`]).
 //!
 //! What root-pd hands over is described in `root-pd/src/ktest.rs`; this
@@ -25,6 +25,7 @@ mod bench;
 mod check;
 mod ctx;
 mod probe;
+mod quota;
 mod roles;
 mod spawn;
 mod suite;

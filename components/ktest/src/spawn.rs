@@ -82,7 +82,7 @@ pub fn spawn(
         })
     })();
     result.map_err(|e| {
-        Fail(
+        Fail::from(
             Line::new()
                 .str("spawning ")
                 .str(spec.args)

@@ -4,7 +4,7 @@
 //! on its semaphores and returns its whole quota; destroying an EC takes
 //! its portals and SC with it.
 
-use crate::check::{eq, ok, st, status, that, TResult};
+use crate::check::{eq, need_cpus, ok, st, status, that, TResult};
 use crate::ctx::Ctx;
 use crate::roles::builder;
 use crate::roles::server::echo;
@@ -127,12 +127,7 @@ fn spin(_: &mut Utcb, _: u64) {
 }
 
 fn destroy_running(ctx: &mut Ctx) -> TResult {
-    if ctx.cpus < 2 {
-        user_rt::Line::new()
-            .str("ktest: destroy_running_ec_frees_its_cpu: skipped (one CPU)")
-            .print();
-        return Ok(());
-    }
+    need_cpus(ctx.cpus, 2)?;
     let t = ctx.thread(1, 40, 0, spin, 0)?;
     that(
         "it spins",

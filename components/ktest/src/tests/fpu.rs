@@ -149,7 +149,7 @@ fn initial(who: &str, found: &[AtomicU64]) -> TResult {
             };
             let line = Line::new().str(who).str(": xmm").dec(i as u64 / 2);
             let line = line.str(if i % 2 == 0 { " low" } else { " high" });
-            return Err(Fail(line.str(" is ").hex(v).str(leak)));
+            return Err(Fail::from(line.str(" is ").hex(v).str(leak)));
         }
     }
     eq("MXCSR of a fresh EC", found[32].load(SeqCst), MXCSR_INIT)?;
@@ -189,7 +189,7 @@ fn isolated(ctx: &mut Ctx) -> TResult {
             .str(" after B ran");
         let got = A_AFTER[i].load(SeqCst);
         if got != *want {
-            return Err(Fail(
+            return Err(Fail::from(
                 what.str(": expected ").hex(*want).str(", got ").hex(got),
             ));
         }

@@ -25,19 +25,19 @@ pub const TESTS: &[Test] = &[
 /// The CMOS index and data ports.
 const CMOS_INDEX: u16 = 0x70;
 const CMOS_DATA: u16 = 0x71;
-const REG_A: u8 = 0x0a;
-const REG_B: u8 = 0x0b;
-const REG_C: u8 = 0x0c;
+pub(super) const REG_A: u8 = 0x0a;
+pub(super) const REG_B: u8 = 0x0b;
+pub(super) const REG_C: u8 = 0x0c;
 /// Register B: periodic interrupt enable. Register C: interrupt request
 /// and periodic flag.
-const PIE: u8 = 1 << 6;
+pub(super) const PIE: u8 = 1 << 6;
 const IRQF_PF: u8 = 0xc0;
 /// Register A rate 9: 128 Hz. A period (7.8 ms) is far longer than a
 /// wake-up, so each up finds a fresh flag in register C (QEMU's RTC raises
 /// its line again each period even if C was not read).
-const RATE_128HZ: u8 = 9;
+pub(super) const RATE_128HZ: u8 = 9;
 
-fn cmos_read(reg: u8) -> u8 {
+pub(super) fn cmos_read(reg: u8) -> u8 {
     let v: u8;
     // SAFETY: ports 0x70-0x71 are granted to ktest; selecting a CMOS
     // register and reading it touches nothing else.
@@ -48,7 +48,7 @@ fn cmos_read(reg: u8) -> u8 {
     v
 }
 
-fn cmos_write(reg: u8, v: u8) {
+pub(super) fn cmos_write(reg: u8, v: u8) {
     // SAFETY: as above; ktest writes only registers A and B of the RTC.
     unsafe {
         core::arch::asm!("out dx, al", in("dx") CMOS_INDEX, in("al") reg, options(nomem, nostack));
@@ -56,19 +56,12 @@ fn cmos_write(reg: u8, v: u8) {
     }
 }
 
-/// The granted semaphore `name`, or a line saying the test is skipped.
-fn granted(ctx: &Ctx, name: &str, test: &str) -> Option<Sm> {
-    let s = ctx.info.cap(name).map(|(sel, _)| Sm(sel));
-    if s.is_none() {
-        Line::new()
-            .str("ktest: ")
-            .str(test)
-            .str(": skipped (no ")
-            .str(name)
-            .str(" granted)")
-            .print();
-    }
-    s
+/// The granted semaphore `name`; the test is skipped without it.
+pub(super) fn granted(ctx: &Ctx, name: &str) -> Result<Sm, Fail> {
+    ctx.info
+        .cap(name)
+        .map(|(sel, _)| Sm(sel))
+        .ok_or_else(|| Fail::skip(Line::new().str("no ").str(name).str(" granted")))
 }
 
 /// Waits for `n` RTC interrupts on `irq`, acknowledging each; the TSC
@@ -80,7 +73,7 @@ fn interrupts(ctx: &Ctx, irq: Sm, n: u64) -> Result<u64, Fail> {
             Ok(()) => {}
             Err(s) => {
                 let why = Line::new().str("interrupt ").dec(i + 1).str(" of ").dec(n);
-                return Err(Fail(why.str(": ").str(s.name())));
+                return Err(Fail::from(why.str(": ").str(s.name())));
             }
         }
         if i == 0 {
@@ -92,16 +85,16 @@ fn interrupts(ctx: &Ctx, irq: Sm, n: u64) -> Result<u64, Fail> {
                 .str("after interrupt ")
                 .dec(i + 1)
                 .str(": register C ");
-            return Err(Fail(why.hex(u64::from(c)).str(", want IRQF and PF (0xc0)")));
+            return Err(Fail::from(
+                why.hex(u64::from(c)).str(", want IRQF and PF (0xc0)"),
+            ));
         }
     }
     Ok(rdtsc() - first)
 }
 
 fn rtc_periodic(ctx: &mut Ctx) -> TResult {
-    let Some(irq) = granted(ctx, "gsi8", "irq_rtc_periodic") else {
-        return Ok(());
-    };
+    let irq = granted(ctx, "gsi8")?;
     let (a, b) = (cmos_read(REG_A), cmos_read(REG_B));
     cmos_write(REG_A, (a & 0xf0) | RATE_128HZ);
     let result = rtc_rounds(ctx, irq, b);
@@ -126,12 +119,12 @@ fn rtc_rounds(ctx: &Ctx, irq: Sm, b: u8) -> TResult {
         // 6 interrupts at 128 Hz take about 39 ms; ups that do not come
         // from the RTC would come faster.
         let took = interrupts(ctx, irq, 6).map_err(|f| {
-            Fail(
+            Fail::from(
                 Line::new()
                     .str("routed to CPU ")
                     .dec(u64::from(cpu))
                     .str(": ")
-                    .bytes(f.0.as_bytes()),
+                    .bytes(f.line().as_bytes()),
             )
         })?;
         that("5 periods take at least 20 ms", took >= kit::ms(ctx, 20))?;
@@ -151,7 +144,7 @@ fn rtc_rounds(ctx: &Ctx, irq: Sm, b: u8) -> TResult {
 }
 
 /// `Sm::down_zero` with a deadline (the wrapper has none).
-trait DownZeroUntil {
+pub(super) trait DownZeroUntil {
     fn down_zero_until(self, deadline: u64) -> Result<(), Status>;
 }
 
@@ -163,9 +156,7 @@ impl DownZeroUntil for Sm {
 }
 
 fn assign_refusals(ctx: &mut Ctx) -> TResult {
-    let Some(irq) = granted(ctx, "gsi8", "irq_assign_int_refusals") else {
-        return Ok(());
-    };
+    let irq = granted(ctx, "gsi8")?;
     let plain = ctx.sm(0)?;
     let no_ctrl = Sm(ctx.copy(irq.0, sm::UP | sm::DOWN)?);
     let me = ctx.me;
@@ -228,9 +219,7 @@ fn record_apic_id(_: &mut Utcb, _: u64) {
 const DEVICE_VECTORS: core::ops::Range<u64> = 0x30..0xec;
 
 fn msi(ctx: &mut Ctx) -> TResult {
-    let Some(msi) = granted(ctx, "msi0", "irq_msi_address_and_data") else {
-        return Ok(());
-    };
+    let msi = granted(ctx, "msi0")?;
     let mut first: Option<Msi> = None;
     for cpu in 0..ctx.cpus.min(2) {
         APIC_ID.store(u64::MAX, SeqCst);

@@ -147,7 +147,7 @@ fn attack(ctx: &mut Ctx) -> TResult {
     for call in 0..attacker::CALLS {
         let first = r.first_other[call].load(SeqCst);
         if r.other[call].load(SeqCst) != 0 {
-            return Err(Fail(
+            return Err(Fail::from(
                 Line::new()
                     .str("call #")
                     .dec(call as u64)
@@ -167,7 +167,7 @@ fn attack(ctx: &mut Ctx) -> TResult {
     let mut faults = 0;
     for (i, (p, e)) in r.probes.iter().zip(&expect).enumerate() {
         let fail = |what: &str, got: u64, want: u64| {
-            Fail(
+            Fail::from(
                 Line::new()
                     .str("probe ")
                     .dec(i as u64)

@@ -107,6 +107,8 @@ pub fn rdtsc() -> u64 {
 pub struct Other {
     pub pd: Pd,
     next_sel: Selector,
+    /// The event base of ECs made from now on (the last [`Other::events`]).
+    evt: Selector,
 }
 
 /// An EC in another PD and its shared data page.
@@ -168,6 +170,7 @@ impl Other {
         Ok(Self {
             pd: child.pd,
             next_sel: OTHER_FIRST_SEL,
+            evt: 0,
         })
     }
 
@@ -185,13 +188,14 @@ impl Other {
 
     /// Grants our portal `pt` (`CALL`) at all 32 selectors of a new event
     /// base of the other PD: every exception of an EC with that base is a
-    /// call to it. The base.
+    /// call to it. ECs [`Other::ec`] makes from now on use it. The base.
     pub fn events(&mut self, ctx: &Ctx, pt: Selector) -> Result<Selector, Fail> {
         self.next_sel = self.next_sel.next_multiple_of(32);
         let base = self.next_sel;
         for _ in 0..32 {
             self.grant(ctx, pt, abi::cap::rights::pt::CALL)?;
         }
+        self.evt = base;
         Ok(base)
     }
 
@@ -247,7 +251,7 @@ impl Other {
             cpu,
             utcb,
             stack_ptr: entry_sp(utcb),
-            evt_base: 0,
+            evt_base: self.evt,
             entry,
             global,
         };

@@ -1,6 +1,7 @@
 //! The tests, one module per subject; [`ALL`] lists them in running order.
 
 mod basic;
+mod calls;
 mod create2;
 mod create_ec;
 mod create_pd;
@@ -9,12 +10,18 @@ mod delegate_refusals;
 mod destroy;
 mod entry;
 mod exc;
+mod exc_abort;
 mod exc_stop;
 mod fpu;
+mod io_leak;
 mod ipc;
+mod ipc_order;
+mod ipc_reset;
+mod irq_level;
 mod irq_rtc;
 mod isolation;
 pub mod kit;
+mod large_pages;
 mod memtype;
 mod revoke;
 mod revoke_refusals;
@@ -37,15 +44,21 @@ pub const ALL: &[&[Test]] = &[
     delegate::TESTS,
     memtype::TESTS,
     ipc::TESTS,
+    ipc_order::TESTS,
+    ipc_reset::TESTS,
     exc::TESTS,
     exc_stop::TESTS,
+    exc_abort::TESTS,
     revoke_refusals::TESTS,
     revoke::TESTS,
+    large_pages::TESTS,
     destroy::TESTS,
     isolation::TESTS,
+    io_leak::TESTS,
     sched::TESTS,
     smp::TESTS,
     irq_rtc::TESTS,
+    irq_level::TESTS,
     fpu::TESTS,
     entry::TESTS,
 ];

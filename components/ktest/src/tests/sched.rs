@@ -143,7 +143,9 @@ pub(super) fn prompt(ctx: &Ctx, what: &str, late: u64, limit: u64) -> TResult {
         return Ok(());
     }
     let line = Line::new().str(what).str(": ").dec(late / ctx.tsc_khz);
-    Err(Fail(line.str(" ms late (want < ").dec(limit).str(")")))
+    Err(Fail::from(
+        line.str(" ms late (want < ").dec(limit).str(")"),
+    ))
 }
 
 fn preempt_on_wake(ctx: &mut Ctx) -> TResult {
@@ -242,7 +244,7 @@ fn quantum_round_robin(ctx: &mut Ctx) -> TResult {
     let (ran_a, ran_b) = counts();
     that("both spinners ran", ran_a > 0 && ran_b > 0)?;
     if a < 6 || b < 6 {
-        return Err(Fail(
+        return Err(Fail::from(
             Line::new()
                 .str("1 ms quanta, 100 ms: turns ")
                 .dec(a)
@@ -255,7 +257,7 @@ fn quantum_round_robin(ctx: &mut Ctx) -> TResult {
     // turn each.
     let (a, b) = take_turns(ctx, 500_000, 100)?;
     if a > 1 || b > 1 {
-        return Err(Fail(
+        return Err(Fail::from(
             Line::new()
                 .str("500 ms quanta, 100 ms: turns ")
                 .dec(a)

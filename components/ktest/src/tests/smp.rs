@@ -4,11 +4,11 @@
 //! revoked page is gone from the other CPU's TLB when `Revoke` returns;
 //! `ScCtrl` counts the time of an SC running on the other CPU.
 //!
-//! Each test passes with a `skipped` line when there is only one CPU.
+//! Each test is skipped when there is only one CPU.
 
 use super::kit::{self, rdtsc};
 use super::sched::{self, H_STATUS, H_WOKE};
-use crate::check::{eq, ok, st, status, that, TResult};
+use crate::check::{eq, need_cpus, ok, st, status, that, TResult};
 use crate::ctx::Ctx;
 use crate::suite::Test;
 use crate::thread::Reply;
@@ -16,7 +16,7 @@ use abi::cap::rights::mem;
 use abi::Mtd;
 use core::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use user_rt::sys::{self, Crd, Portal, Sm, Status};
-use user_rt::{Line, Utcb};
+use user_rt::Utcb;
 
 pub const TESTS: &[Test] = &[
     ("smp_cross_cpu_wakeup", cross_cpu_wakeup),
@@ -25,19 +25,6 @@ pub const TESTS: &[Test] = &[
     ("smp_tlb_shootdown", tlb_shootdown),
     ("smp_consumed_time_on_other_cpu", consumed_other_cpu),
 ];
-
-/// True (after saying so) if the machine has one CPU.
-fn single(ctx: &Ctx, name: &str) -> bool {
-    if ctx.cpus >= 2 {
-        return false;
-    }
-    Line::new()
-        .str("ktest: ")
-        .str(name)
-        .str(": skipped (needs 2 CPUs)")
-        .print();
-    true
-}
 
 static W: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
 const W_READY: usize = 0;
@@ -55,9 +42,7 @@ fn waiter(_: &mut Utcb, arg: u64) {
 }
 
 fn cross_cpu_wakeup(ctx: &mut Ctx) -> TResult {
-    if single(ctx, "smp_cross_cpu_wakeup") {
-        return Ok(());
-    }
+    need_cpus(ctx.cpus, 2)?;
     let s = ctx.sm(0)?;
     W.iter().for_each(|w| w.store(0, SeqCst));
     // Without an IPI, CPU 1 would sleep until the waiter's deadline.
@@ -97,9 +82,7 @@ fn upper(_: &mut Utcb, cycles: u64) {
 }
 
 fn remote_up_preempts(ctx: &mut Ctx) -> TResult {
-    if single(ctx, "smp_remote_up_preempts") {
-        return Ok(());
-    }
+    need_cpus(ctx.cpus, 2)?;
     UPPER[1].store(0, SeqCst);
     let h = sched::preemption(ctx, 0, |ctx, sm| {
         UPPER[0].store(sm.0, SeqCst);
@@ -135,9 +118,7 @@ fn caller(u: &mut Utcb, pt: u64) {
 }
 
 fn portal_other_cpu(ctx: &mut Ctx) -> TResult {
-    if single(ctx, "smp_portal_on_other_cpu") {
-        return Ok(());
-    }
+    need_cpus(ctx.cpus, 2)?;
     CALLS.store(0, SeqCst);
     let on1 = ctx.handler(1, count_call, 0)?;
     let pt1 = ctx.portal(on1, 0)?;
@@ -189,9 +170,7 @@ fn toucher(_: &mut Utcb, at: u64) {
 }
 
 fn tlb_shootdown(ctx: &mut Ctx) -> TResult {
-    if single(ctx, "smp_tlb_shootdown") {
-        return Ok(());
-    }
+    need_cpus(ctx.cpus, 2)?;
     PF.iter().for_each(|p| p.store(0, SeqCst));
     let (page, words) = kit::fresh_page(ctx)?;
     let count = &words[0];
@@ -249,9 +228,7 @@ fn spin_until_stop(_: &mut Utcb, _: u64) {
 }
 
 fn consumed_other_cpu(ctx: &mut Ctx) -> TResult {
-    if single(ctx, "smp_consumed_time_on_other_cpu") {
-        return Ok(());
-    }
+    need_cpus(ctx.cpus, 2)?;
     SPIN_STOP.store(0, SeqCst);
     // A quantum of 1 s: no timer tick on CPU 1 charges it while it runs.
     let (t, sc) = kit::thread_q(ctx, 1, 40, 1_000_000, 0, spin_until_stop, 0)?;
