@@ -42,10 +42,16 @@ const HYPERVISOR: Image = Image {
                 -C no-redzone=yes -C force-frame-pointers=yes",
 };
 
+/// User programs link as static ring-3 executables without a C runtime;
+/// the link arguments live here, once, for every user image.
 const USER: Image = Image {
     packages: USER_IMAGES,
     target_dir: "user",
-    rustflags: "-C relocation-model=static -C target-feature=-sse,-sse2",
+    rustflags: "-C relocation-model=static -C target-feature=-sse,-sse2 \
+                -C link-arg=-nostartfiles -C link-arg=-nostdlib -C link-arg=-static \
+                -C link-arg=-no-pie -C link-arg=-Wl,--gc-sections \
+                -C link-arg=-Wl,--build-id=none -C link-arg=-Wl,-z,max-page-size=4096 \
+                -C link-arg=-Wl,-z,norelro",
 };
 
 impl Image<'_> {
