@@ -22,6 +22,7 @@ mod boot;
 mod boot_info;
 mod cap;
 mod console;
+mod console_out;
 mod fatal;
 mod handover;
 mod ipc;

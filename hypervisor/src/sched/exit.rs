@@ -33,6 +33,7 @@ pub fn to_user(ec: Ref<Ec>) -> ! {
     cpu.entry_frame = e.regs;
     let sysret = e.sysret;
     lock::release();
+    crate::console_out::flush();
     // SAFETY: the frame is this CPU's (not shared), holds user-mode CS/SS
     // and a canonical user RIP (checked above); RFLAGS came from user mode
     // or were sanitised by the kernel.
@@ -72,6 +73,7 @@ pub fn idle() -> ! {
     tlb::switch_to(0);
     arm_timer();
     lock::release();
+    crate::console_out::flush();
     loop {
         x86_64::instructions::interrupts::enable_and_hlt();
         x86_64::instructions::interrupts::disable();

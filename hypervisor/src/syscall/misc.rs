@@ -4,7 +4,7 @@ use super::{args, obj_cap, Out, NONE};
 use crate::arch::frame::Frame;
 use crate::obj::ec::Ec;
 use crate::obj::{Obj, Ref};
-use crate::{console, power, sched, user_memory};
+use crate::{power, sched, user_memory};
 use abi::cap::rights;
 use abi::{int_flags, MachineOp, Status, CONSOLE_WRITE_MAX};
 
@@ -14,10 +14,8 @@ pub fn console_write(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
         return Err(Status::BadParameter);
     }
     let pml4 = ec.get().pd.get().mem.pml4;
-    let mut out = console::lock();
-    user_memory::read(pml4, addr, len, |bytes| {
-        hv_core::show!(&mut *out, hv_core::fmt::Bytes(bytes));
-    })?;
+    // Sent when this CPU leaves the kernel, after the kernel lock is free.
+    user_memory::read(pml4, addr, len, crate::console_out::queue)?;
     Ok(NONE)
 }
 
