@@ -68,7 +68,7 @@ pub fn root() -> Option<u64> {
 
 /// A new address space for `pd`: an empty user half, the kernel half
 /// shared. The top-level table is charged to `pd`.
-pub fn new_user_space_charged(pd: crate::obj::Ref<crate::obj::pd::Pd>) -> Result<u64, abi::Status> {
+pub fn new_user_space(pd: crate::obj::Ref<crate::obj::pd::Pd>) -> Result<u64, abi::Status> {
     let kernel = root().ok_or(abi::Status::OutOfQuota)?;
     let pml4 = crate::kmem::alloc(pd)?;
     // SAFETY: both are page-table pages reached through the direct map; the

@@ -24,8 +24,6 @@ pub struct PerCpu {
     /// that bitmap's generation (`arch::tss`).
     pub io_pd: u64,
     pub io_generation: u64,
-    /// Physical address of the PML4 of the user space running here (0: none).
-    pub user_space: u64,
     /// Where every exit to user mode takes its registers from: the running
     /// EC's registers are copied here before the kernel lock is released.
     pub entry_frame: super::frame::Frame,
@@ -52,7 +50,6 @@ const EMPTY: Slot = Slot(UnsafeCell::new(PerCpu {
     gdt: [0; 7],
     io_pd: 0,
     io_generation: 0,
-    user_space: 0,
     entry_frame: super::frame::Frame::ZERO,
     lapic: None,
 }));

@@ -6,7 +6,6 @@
 use super::{alloc_node, io_space, mem_space, obj_space, CapRef, NodeList, Tree, NODES_PER_PAGE};
 use crate::obj::{pd::Pd, Ref};
 use abi::{Crd, Space, Status};
-use hv_core::list::List;
 use hv_core::tree;
 
 /// Pages of slab the destination needs for `nodes` more nodes.
@@ -22,7 +21,8 @@ fn ensure_quota(dst: Ref<Pd>, pages: u64) -> Result<(), Status> {
     Ok(())
 }
 
-/// The Delegate call, after the PD capabilities were checked.
+/// The Delegate call, after its arguments (ranges, mask, flags) and PD
+/// capabilities were checked (`syscall::cap`).
 pub fn delegate(
     src: Ref<Pd>,
     dst: Ref<Pd>,
@@ -30,20 +30,9 @@ pub fn delegate(
     dst_base: u64,
     uncached: bool,
 ) -> Result<(), Status> {
-    if !crd.is_valid_range() {
-        return Err(Status::BadRange);
-    }
-    if crd.rights() == 0 {
-        return Err(Status::BadParameter);
-    }
-    let to = Crd::new(crd.space(), dst_base, crd.order(), crd.rights());
-    if !to.is_valid_range() || to.base() != dst_base {
-        return Err(Status::BadRange);
-    }
     match crd.space() {
         Space::Obj => objects(src, dst, crd, dst_base),
         Space::Mem => ranges(src, dst, crd, dst_base, uncached),
-        Space::Io if dst_base != crd.base() => Err(Status::BadRange),
         Space::Io => ranges(src, dst, crd, dst_base, false),
         Space::Null => Err(Status::BadRange),
     }
@@ -88,14 +77,6 @@ fn objects(src: Ref<Pd>, dst: Ref<Pd>, crd: Crd, dst_base: u64) -> Result<(), St
     Ok(())
 }
 
-fn list_of(pd: Ref<Pd>, space: Space) -> &'static List<CapRef> {
-    if space == Space::Mem {
-        &pd.get().mem.nodes
-    } else {
-        &pd.get().io.nodes
-    }
-}
-
 /// Page-table pages that mapping `pages` pages can need at most.
 fn table_pages(pages: u64) -> u64 {
     pages / 512 + pages / (512 * 512) + pages / (512 * 512 * 512) + 4
@@ -111,7 +92,7 @@ fn for_each_part(
     count: u64,
     mut f: impl FnMut(CapRef, u64, u8) -> Result<(), Status>,
 ) -> Result<(), Status> {
-    let list = list_of(src, space);
+    let list = super::range_list(src, space);
     let mut cur = list.front();
     while let Some(n) = cur {
         cur = list.next(&NodeList, n);

@@ -92,6 +92,15 @@ impl ListArena for NodeList {
     }
 }
 
+/// A PD's list of memory or port capabilities.
+pub fn range_list(pd: Ref<Pd>, space: Space) -> &'static List<CapRef> {
+    if space == Space::Mem {
+        &pd.get().mem.nodes
+    } else {
+        &pd.get().io.nodes
+    }
+}
+
 /// The first capability on `list` (a PD's memory or port list) that
 /// overlaps `[base, base + count)`.
 pub fn first_overlapping(list: &List<CapRef>, base: u64, count: u64) -> Option<CapRef> {

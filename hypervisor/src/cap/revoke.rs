@@ -121,14 +121,6 @@ fn next_overlapping(list: &List<CapRef>, cursor: u64, base: u64, count: u64) -> 
     best
 }
 
-fn range_list(pd: Ref<Pd>, space: Space) -> &'static List<CapRef> {
-    if space == Space::Mem {
-        &pd.get().mem.nodes
-    } else {
-        &pd.get().io.nodes
-    }
-}
-
 /// The Revoke call on `pd`'s space (validated `crd`).
 pub fn revoke(pd: Ref<Pd>, crd: Crd, self_too: bool) -> Result<(), Status> {
     let (base, count) = (crd.base(), crd.count());
@@ -147,7 +139,9 @@ pub fn revoke(pd: Ref<Pd>, crd: Crd, self_too: bool) -> Result<(), Status> {
         space @ (Space::Mem | Space::Io) => {
             if self_too {
                 let mut cursor = 0;
-                while let Some(n) = next_overlapping(range_list(pd, space), cursor, base, count) {
+                while let Some(n) =
+                    next_overlapping(super::range_list(pd, space), cursor, base, count)
+                {
                     let x = n.get();
                     if !x.fixed && (x.base < base || x.end() > base + count) {
                         return Err(Status::BadRange);
@@ -156,7 +150,8 @@ pub fn revoke(pd: Ref<Pd>, crd: Crd, self_too: bool) -> Result<(), Status> {
                 }
             }
             let mut cursor = 0;
-            while let Some(n) = next_overlapping(range_list(pd, space), cursor, base, count) {
+            while let Some(n) = next_overlapping(super::range_list(pd, space), cursor, base, count)
+            {
                 cursor = n.get().end();
                 if n.get().fixed {
                     continue;
@@ -184,7 +179,8 @@ pub fn everything_of(pd: Ref<Pd>) {
     // Kernel mappings (UTCBs) stay until their ECs, which the PD owns, go.
     for space in [Space::Mem, Space::Io] {
         let mut cursor = 0;
-        while let Some(n) = next_overlapping(range_list(pd, space), cursor, 0, space.units()) {
+        while let Some(n) = next_overlapping(super::range_list(pd, space), cursor, 0, space.units())
+        {
             cursor = n.get().end();
             if !n.get().fixed {
                 tree::remove_subtree(&mut Tree, n, on_remove);

@@ -55,7 +55,7 @@ pub fn create_kernel_pd() -> Result<Ref<Pd>, Status> {
 /// The root PD: charged to nobody, with `quota_pages` of quota.
 pub fn create_root(quota_pages: u64) -> Result<Ref<Pd>, Status> {
     let pd = kmem::new_obj(None, Pd::blank(None, Quota::new(quota_pages)))?;
-    match kernel_space::new_user_space_charged(pd) {
+    match kernel_space::new_user_space(pd) {
         Ok(pml4) => {
             pd.get().mem = MemSpace::new(pml4);
             Ok(pd)
@@ -87,7 +87,7 @@ pub fn create(parent: Ref<Pd>, quota_pages: u64) -> Result<Ref<Pd>, Status> {
             return Err(e);
         }
     };
-    match kernel_space::new_user_space_charged(pd) {
+    match kernel_space::new_user_space(pd) {
         Ok(pml4) => pd.get().mem = MemSpace::new(pml4),
         Err(e) => {
             let q = pd.get().quota;
