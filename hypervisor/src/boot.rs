@@ -4,6 +4,7 @@
 //! information page (HIP) first (`boot_info.rs`); root-pd gets a copy of it.
 
 use crate::arch::{apic::Lapic, cpu, gdt, idt, kernel_space, percpu, smp, syscall, timer};
+use crate::vm::{backend, Backend};
 use crate::{boot_info, fatal, mem, power, println, rootpd};
 use abi::hip::{feature, Hip, HipCpu};
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -50,6 +51,7 @@ fn setup_cpu(index: usize, apic_id: u32, stack_top: u64) -> &'static mut percpu:
     cpu::setup_control_registers(&features);
     crate::arch::fpu::init_cpu();
     syscall::init();
+    crate::vm::backend::init_cpu(index, &features);
     cpu.lapic = Lapic::enable(features.x2apic);
     if cpu.lapic.is_none() {
         stop("the local APIC could not be enabled");
@@ -194,8 +196,9 @@ fn provoke_kernel_fault() {
 fn feature_bits(f: &cpu::Features, x2apic: bool) -> u64 {
     let mut bits = 0;
     for (on, bit) in [
-        (f.vmx_ept, feature::VMX_EPT),
-        (f.svm_npt, feature::SVM_NPT),
+        // The backend the hypervisor enabled, not merely what CPUID offers.
+        (backend() == Backend::Vmx, feature::VMX_EPT),
+        (backend() == Backend::Svm, feature::SVM_NPT),
         (x2apic, feature::X2APIC),
         (f.tsc_deadline, feature::TSC_DEADLINE),
         (f.invariant_tsc, feature::INVARIANT_TSC),

@@ -37,6 +37,7 @@ mod sched;
 mod syscall;
 mod traps;
 mod user_memory;
+mod vm;
 
 // The freestanding support crate provides memcpy & co; linking it is enough.
 use freestanding as _;
@@ -44,6 +45,8 @@ use freestanding as _;
 core::arch::global_asm!(include_str!("arch/boot.S"));
 core::arch::global_asm!(include_str!("arch/entry.S"));
 core::arch::global_asm!(include_str!("arch/trampoline.S"));
+core::arch::global_asm!(include_str!("vm/svm/entry.S"));
+core::arch::global_asm!(include_str!("vm/vmx/entry.S"));
 
 /// Hands this CPU to the scheduler, which idles until there is work.
 pub fn idle() -> ! {

@@ -212,7 +212,7 @@ fn build(hip: &mut Hip) -> Result<(), &'static str> {
         ROOT_STACK_TOP,
         root::EVT_BASE,
         entry,
-        true,
+        crate::obj::ec::Kind::Global,
     )
     .map_err(|_| NO_MEMORY)?;
     ec.get().regs.rdi = ROOT_HIP_ADDRESS;

@@ -48,6 +48,11 @@ extern "C" fn interrupt_dispatch(frame: &mut Frame) {
         from_user(frame)
     }
     device_or_kernel_vector(v as u8);
+    if percpu::current().vm_window {
+        // Taken on the VM-exit path, which schedules itself (`vm::run`).
+        lock::release();
+        return;
+    }
     // An interrupt that woke the CPU from idle: run what became ready, or
     // go back to sleep.
     if sched::this().resched || !sched::this().rq.is_empty() {

@@ -6,6 +6,8 @@
 //!   so it can create and load PDs of its own;
 //! - `ram`: [`KTEST_RAM`] bytes of root-pd's usable RAM, read-write at
 //!   `loader::layout::RAM`, for its heap and the programs it loads;
+//! - `guest`: [`KTEST_GUEST_RAM`] bytes of RAM with read, write and
+//!   execute rights, right above `ram`, for the guests of its VM tests;
 //! - `image`: its own ELF image, read-only at `loader::layout::IMAGE` plus
 //!   the image's offset in its 1 GiB frame, to load copies of itself;
 //! - `done`: a semaphore (`UP` only) it counts up when it has finished;
@@ -24,6 +26,9 @@ use user_rt::Line;
 
 /// RAM handed to ktest.
 pub const KTEST_RAM: u64 = 64 << 20;
+/// RAM handed to ktest for its test guests: read, write and execute (a
+/// guest-physical mapping has at most the rights of its source).
+pub const KTEST_GUEST_RAM: u64 = 4 << 20;
 /// ktest's first EC: priority and quantum, stack.
 const PRIO: u8 = 50;
 const QUANTUM_US: u64 = 10_000;
@@ -46,7 +51,7 @@ fn say(what: &str) {
 /// Starts ktest with `mode` appended to its command line (`""`: the test
 /// suite, `"bench"`: the benchmarks) and waits for it; says why if it
 /// could not be started.
-pub fn run(hip: &Hip, mode: &str) {
+pub fn run(hip: &Hip, mode: &str, quirk: Option<&[u8]>) {
     let Some(module) = hip
         .modules()
         .iter()
@@ -59,7 +64,7 @@ pub fn run(hip: &Hip, mode: &str) {
         say("cannot start ktest: its module is not page-aligned");
         return;
     }
-    match start(hip, module, mode) {
+    match start(hip, module, mode, quirk) {
         Ok(done) => {
             say("ktest started");
             match done.down() {
@@ -79,7 +84,7 @@ pub fn run(hip: &Hip, mode: &str) {
     }
 }
 
-fn start(hip: &Hip, module: &HipModule, mode: &str) -> Result<Sm, LoadError> {
+fn start(hip: &Hip, module: &HipModule, mode: &str, quirk: Option<&[u8]>) -> Result<Sm, LoadError> {
     let size = module.size;
     // SAFETY: boot modules are mapped in the physical window (the root PD's
     // start state); nothing writes them.
@@ -98,12 +103,16 @@ fn start(hip: &Hip, module: &HipModule, mode: &str) -> Result<Sm, LoadError> {
     let ram = frames
         .take(KTEST_RAM / 4096, 2 << 20)
         .ok_or(LoadError::NoMemory)?;
+    let guest = frames
+        .take(KTEST_GUEST_RAM / 4096, 2 << 20)
+        .ok_or(LoadError::NoMemory)?;
     let q = root::PD
         .quota()
         .map_err(|s| LoadError::Kernel("pd_quota", s))?;
     let platform = Platform {
         cpu_count: hip.cpus().len() as u32,
         tsc_khz: hip.tsc_khz,
+        features: hip.features,
     };
     let done =
         sys::create_sm(DONE_SEL, root::PD, 0).map_err(|s| LoadError::Kernel("create_sm", s))?;
@@ -116,10 +125,17 @@ fn start(hip: &Hip, module: &HipModule, mode: &str) -> Result<Sm, LoadError> {
     )?;
     l.load_elf(image, Code::Copy)?;
     let args = Line::new().bytes(hip.string(module.cmdline));
-    let args = args.str(" ").str(mode);
+    let mut args = args.str(" ").str(mode);
+    if let Some(q) = quirk {
+        // An emulator's known defect the tests must step around (see
+        // ktest's VM tests); passed on as given.
+        args = args.str(" quirk=").bytes(q);
+    }
     l.set_args(args.as_bytes())?;
     l.grant_self(sel::SELF)?;
     l.grant_mem("ram", ram, KTEST_RAM, rights::mem::RW, layout::RAM)?;
+    let guest_at = layout::RAM + KTEST_RAM;
+    l.grant_mem("guest", guest, KTEST_GUEST_RAM, rights::mem::RWX, guest_at)?;
     let image_at = layout::IMAGE + (module.base & ((1 << 30) - 1));
     l.grant_mem(
         "image",

@@ -178,10 +178,10 @@ fn main(hip: u64) -> ! {
         fault(kind);
     }
     if cmdline.split(|b| *b == b' ').any(|w| w == b"test") {
-        ktest::run(hip, "");
+        ktest::run(hip, "", option(cmdline, b"quirk"));
     }
     if cmdline.split(|b| *b == b' ').any(|w| w == b"bench") {
-        ktest::run(hip, "bench");
+        ktest::run(hip, "bench", option(cmdline, b"quirk"));
         Line::new().str("bench: done").print();
     }
     match option(cmdline, b"then").unwrap_or(b"poweroff") {

@@ -9,6 +9,9 @@
 //!   CPU, whose handler replies with 0 words at once (a three-instruction
 //!   stub); measured around each call with `rdtsc`, 1000 calls after 100
 //!   to warm up. `ipc_roundtrip_min` is the smallest of the 1000.
+//! - `vm_exit_cpuid(_min)`, `vm_bounce_min`, `vm_bounce_median`: VM exits
+//!   with and without the VMM (see [`vm`]); on a machine without VMX or
+//!   SVM a `ktest:` line says they were skipped.
 
 use crate::check::{ok, Fail};
 use crate::ctx::Ctx;
@@ -16,6 +19,8 @@ use crate::tests::kit::{rdtsc, Other};
 use alloc::vec::Vec;
 use user_rt::sys::{self, Mtd, Sm};
 use user_rt::Line;
+
+mod vm;
 
 const WARM_UP: usize = 100;
 const ROUNDS: usize = 1000;
@@ -54,6 +59,23 @@ pub fn run(ctx: &mut Ctx) {
             .str("ktest: bench ipc_roundtrip failed: ")
             .bytes(f.line().as_bytes())
             .print(),
+    }
+    ctx.cleanup();
+    ctx.mark();
+    match vm::vm_exits(ctx) {
+        Ok(results) => {
+            for (name, cycles) in results {
+                result(name, cycles, "cycles");
+            }
+        }
+        Err(f) => {
+            let how = if f.is_skip() { "skipped: " } else { "failed: " };
+            Line::new()
+                .str("ktest: bench vm_exit ")
+                .str(how)
+                .bytes(f.line().as_bytes())
+                .print()
+        }
     }
     ctx.cleanup();
     if let Some((done, _)) = ctx.info.cap("done") {

@@ -25,6 +25,8 @@ pub struct Ctx {
     pub utcb: Utcb,
     pub cpus: u32,
     pub tsc_khz: u64,
+    /// The hypervisor's CPU features (`abi::hip::feature`).
+    pub features: u64,
     pub frames: BumpFrames,
     next_sel: Selector,
     /// The highest `next_sel` ever reached.
@@ -54,6 +56,7 @@ impl Ctx {
             utcb,
             cpus: info.cpu_count,
             tsc_khz: info.tsc_khz.max(1),
+            features: info.features,
             frames,
             next_sel: info.free_sel,
             peak_sel: info.free_sel,
@@ -234,12 +237,24 @@ impl Ctx {
     /// A local EC of this PD on `cpu` that serves its portals with
     /// `handler(utcb, id, words, arg)`.
     pub fn handler(&mut self, cpu: u32, handler: Handler, arg: u64) -> Result<Ec, Fail> {
+        self.handler_utcb(cpu, handler, arg).map(|(ec, _)| ec)
+    }
+
+    /// [`Ctx::handler`], and the address of the EC's UTCB (for portal
+    /// entries in assembly that bypass `thread::local_entry`).
+    pub fn handler_utcb(
+        &mut self,
+        cpu: u32,
+        handler: Handler,
+        arg: u64,
+    ) -> Result<(Ec, u64), Fail> {
         let (lo, hi, utcb) = self.ec_memory()?;
         if !thread::register_handler(lo, hi, utcb, handler, arg) {
             return Err(Fail::new("too many threads"));
         }
         let spec = EcSpec::local(self.me, cpu, utcb, entry_sp(hi), 0);
-        ok("create_ec(handler)", sys::create_ec(self.sel(), &spec))
+        let ec = ok("create_ec(handler)", sys::create_ec(self.sel(), &spec))?;
+        Ok((ec, utcb))
     }
 
     /// A portal to the local EC `ec` at selector `at`, with `mtd`.

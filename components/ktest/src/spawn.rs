@@ -56,6 +56,7 @@ pub fn spawn(
     let platform = Platform {
         cpu_count: ctx.cpus,
         tsc_khz: ctx.tsc_khz,
+        features: ctx.features,
     };
     let args = Line::new().str("ktest.elf ").str(spec.args);
     let me = ctx.me;

@@ -14,6 +14,7 @@ pub mod cap;
 pub mod hip;
 pub mod status;
 pub mod utcb;
+pub mod vcpu;
 
 pub use cap::{Crd, ObjType, Selector, Space};
 pub use status::Status;
@@ -69,11 +70,13 @@ pub enum Hypercall {
     /// Route an interrupt to its semaphore: (semaphore, CPU, [`int_flags`])
     /// → (MSI address, MSI data) for MSI semaphores.
     AssignInt = 16,
+    /// Control an EC: (EC with `CTRL`, [`EcOp`]).
+    EcCtrl = 17,
 }
 
 impl Hypercall {
     /// Every call, in numeric order.
-    pub const ALL: [Hypercall; 17] = [
+    pub const ALL: [Hypercall; 18] = [
         Self::ConsoleWrite,
         Self::MachineControl,
         Self::Call,
@@ -91,6 +94,7 @@ impl Hypercall {
         Self::Lookup,
         Self::PdQuota,
         Self::AssignInt,
+        Self::EcCtrl,
     ];
 
     /// Decodes a call number; `None` for numbers the ABI does not define.
@@ -105,6 +109,31 @@ pub mod ec_flags {
     /// the entry RIP. Without it the EC is local and runs only when one of
     /// its portals is called.
     pub const GLOBAL: u64 = 1 << 0;
+    /// A virtual CPU of the PD (which gets a guest-physical space if it has
+    /// none): it runs a guest on a scheduling context of its own, and every
+    /// VM exit is a call to the portal at the event base plus the
+    /// [`crate::vcpu::Exit`] number, starting with `Startup`. UTCB, stack
+    /// pointer and entry RIP must be 0.
+    pub const VCPU: u64 = 1 << 1;
+}
+
+/// Operations of [`Hypercall::EcCtrl`].
+#[repr(u64)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EcOp {
+    /// vCPUs only: make the vCPU exit with [`vcpu::Exit::Recall`] before it
+    /// runs guest code again (at once, if it runs now on another CPU).
+    /// `Aborted` if the vCPU was stopped.
+    Recall = 0,
+}
+
+impl EcOp {
+    pub fn from_raw(raw: u64) -> Option<Self> {
+        match raw {
+            0 => Some(Self::Recall),
+            _ => None,
+        }
+    }
 }
 
 /// Flags of [`Hypercall::Delegate`].
@@ -112,6 +141,10 @@ pub mod delegate_flags {
     /// Memory only: the delegated mappings are uncached, whatever the
     /// source's type (a type can only be weakened along a derivation).
     pub const UNCACHED: u64 = 1 << 0;
+    /// Memory only: the destination is the destination PD's guest-physical
+    /// space (created if it has none), at guest page `dst_base`, with the
+    /// rights of the CRD (read, write, execute) as the guest's access rights.
+    pub const GUEST: u64 = 1 << 1;
 }
 
 /// Memory types, as [`Hypercall::Lookup`] reports them.

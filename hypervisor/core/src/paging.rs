@@ -6,6 +6,11 @@
 //! the kernel implements it over its direct map, tests over a simulated
 //! memory that counts live tables to prove nothing leaks.
 //!
+//! Guest-physical spaces use the same code: AMD NPT tables have this very
+//! format, Intel EPT tables are reached through a `PhysMem` that converts
+//! entries with [`ept`], and [`map_range_max`] avoids page sizes the CPU's
+//! EPT or NPT may lack.
+//!
 //! Rules kept by every operation here:
 //! - Only the user half (below [`USER_END`]) is ever edited; the kernel half
 //!   of a root is shared and belongs to the kernel.
@@ -26,8 +31,11 @@
 #![forbid(unsafe_code)]
 
 mod edit;
+pub mod ept;
+mod map;
 
 pub use edit::{free_user_half, protect_range, unmap_range};
+pub use map::{map, map_range, map_range_max};
 
 use flags::{HUGE, NO_EXECUTE, PAT_4K, PAT_LARGE, PRESENT, USER, WRITABLE};
 
@@ -84,11 +92,13 @@ impl PageSize {
         }
     }
 
-    /// The biggest page that `va` and `pa` are both aligned to and that
-    /// fits in `len`; 4 KiB if nothing fits (the caller checks `len`).
-    pub fn largest_fitting(va: u64, pa: u64, len: u64) -> PageSize {
+    /// The biggest page no bigger than `max` that `va` and `pa` are both
+    /// aligned to and that fits in `len`; 4 KiB if nothing fits (the caller
+    /// checks `len`).
+    pub fn largest_fitting(va: u64, pa: u64, len: u64, max: PageSize) -> PageSize {
         [Self::Size1G, Self::Size2M]
             .into_iter()
+            .filter(|s| s.bytes() <= max.bytes())
             .find(|s| {
                 let b = s.bytes();
                 va.is_multiple_of(b) && pa.is_multiple_of(b) && len >= b
@@ -163,99 +173,6 @@ fn leaf_flags(entry: u64, size: PageSize) -> u64 {
 
 fn leaf_pa(entry: u64, size: PageSize) -> u64 {
     entry & ADDRESS_MASK & !(size.bytes() - 1)
-}
-
-/// Maps the one page `va -> pa` of `size`, creating intermediate tables as
-/// needed. On any error the tables are exactly as before. `pa` must be
-/// below 2^52 and `leaf_flags` must hold no address bits (preconditions).
-pub fn map<M: PhysMem>(
-    m: &mut M,
-    root: u64,
-    va: u64,
-    pa: u64,
-    size: PageSize,
-    leaf_flags: u64,
-) -> Result<(), MapError> {
-    let bytes = size.bytes();
-    if va >= USER_END {
-        return Err(MapError::NotUser);
-    }
-    // An aligned page starting below USER_END also ends within it.
-    if !va.is_multiple_of(bytes) || !pa.is_multiple_of(bytes) {
-        return Err(MapError::Misaligned);
-    }
-    debug_assert!(pa & !ADDRESS_MASK == 0, "physical address beyond 52 bits");
-    debug_assert!(leaf_flags & ADDRESS_MASK == 0, "address bits in flags");
-
-    // Tables allocated by this call, top first, and the entry that links
-    // the first of them in, so a failure can take them back out.
-    let mut fresh = [0u64; 3];
-    let mut n_fresh = 0;
-    let mut link = None;
-    let mut table = root;
-    for level in (size.level() + 1..=3).rev() {
-        let i = index(va, level);
-        let e = m.read(table, i);
-        table = if e & PRESENT == 0 {
-            let Some(t) = m.alloc_table() else {
-                if let Some((parent, i)) = link {
-                    m.write(parent, i, 0);
-                }
-                for &t in &fresh[..n_fresh] {
-                    m.free_table(t);
-                }
-                return Err(MapError::OutOfMemory);
-            };
-            m.write(table, i, t | TABLE_FLAGS);
-            link = link.or(Some((table, i)));
-            fresh[n_fresh] = t;
-            n_fresh += 1;
-            t
-        } else if is_leaf(e, level) {
-            return Err(MapError::AlreadyMapped);
-        } else {
-            e & ADDRESS_MASK
-        };
-    }
-    // A fresh table is empty, so only pre-existing tables can hold a clash,
-    // and those are checked before anything is allocated.
-    let i = index(va, size.level());
-    if m.read(table, i) & PRESENT != 0 {
-        debug_assert!(n_fresh == 0);
-        return Err(MapError::AlreadyMapped);
-    }
-    m.write(table, i, leaf_entry(pa, size, leaf_flags));
-    Ok(())
-}
-
-/// Maps `[va, va + len)` to `[pa, pa + len)` with the largest pages that
-/// fit. On error nothing of the range stays mapped and no table leaks.
-pub fn map_range<M: PhysMem>(
-    m: &mut M,
-    root: u64,
-    va: u64,
-    pa: u64,
-    len: u64,
-    leaf_flags: u64,
-) -> Result<(), MapError> {
-    if va.checked_add(len).is_none_or(|end| end > USER_END) {
-        return Err(MapError::NotUser);
-    }
-    if !(va | pa | len).is_multiple_of(PAGE) {
-        return Err(MapError::Misaligned);
-    }
-    debug_assert!(pa.checked_add(len).is_some_and(|end| end <= 1 << 52));
-    let mut done = 0;
-    while done < len {
-        let (v, p) = (va + done, pa.wrapping_add(done));
-        let size = PageSize::largest_fitting(v, p, len - done);
-        if let Err(e) = map(m, root, v, p, size, leaf_flags) {
-            unmap_range(m, root, va, done);
-            return Err(e);
-        }
-        done += size.bytes();
-    }
-    Ok(())
 }
 
 /// The physical address `va` translates to, the effective flags (4 KiB

@@ -25,7 +25,8 @@ const AVX512: u64 = 0b1110_0000;
 
 fn xsetbv(value: u64) {
     // SAFETY: XSETBV with ECX = 0 writes XCR0; `value` only holds bits the
-    // CPU reported as supported, always including x87 and SSE.
+    // CPU reported as supported, always including x87 (the host's, or a
+    // guest's checked by `vm::state`).
     unsafe {
         core::arch::asm!(".byte 0x0f, 0x01, 0xd1", in("ecx") 0, in("eax") value as u32, in("edx") (value >> 32) as u32, options(nostack))
     };
@@ -149,4 +150,54 @@ pub fn forget(ec: Ref<Ec>) {
             c.fpu_owner = None;
         }
     }
+}
+
+/// The host's XCR0 (0 without XSAVE): the most a guest may enable.
+pub fn host_xcr0() -> u64 {
+    if USE_XSAVE.load(Ordering::Relaxed) {
+        XCR0.load(Ordering::Relaxed)
+    } else {
+        0
+    }
+}
+
+#[allow(clippy::declare_interior_mutable_const)] // only initialises GUEST_XCR0
+const HOST: AtomicBool = AtomicBool::new(false);
+/// Whether each CPU runs with a guest's XCR0.
+static GUEST_XCR0: [AtomicBool; crate::arch::percpu::MAX_CPUS] =
+    [HOST; crate::arch::percpu::MAX_CPUS];
+
+fn me() -> usize {
+    crate::arch::percpu::current().index as usize
+}
+
+/// Before entering a guest (whose FPU state is loaded): its XCR0, which
+/// `vm::state` checked to be a subset of the host's.
+pub fn enter_guest_xcr0(xcr0: u64) {
+    let host = host_xcr0();
+    if host != 0 && xcr0 != host {
+        xsetbv(xcr0);
+        GUEST_XCR0[me()].store(true, Ordering::Relaxed);
+    }
+}
+
+/// After a VM exit: the host's XCR0 again, before any XSAVE. It is read
+/// back too: an emulator that does not intercept XSETBV (QEMU 7.2's SVM)
+/// lets the guest change it.
+pub fn leave_guest_xcr0() {
+    let changed = GUEST_XCR0[me()].swap(false, Ordering::Relaxed);
+    let host = host_xcr0();
+    if host != 0 && (changed || xgetbv() != host) {
+        xsetbv(host);
+    }
+}
+
+fn xgetbv() -> u64 {
+    let (lo, hi): (u32, u32);
+    // SAFETY: XGETBV with ECX = 0 reads XCR0; CR4.OSXSAVE is set whenever
+    // the host uses XSAVE (the caller checked).
+    unsafe {
+        core::arch::asm!(".byte 0x0f, 0x01, 0xd0", in("ecx") 0, out("eax") lo, out("edx") hi, options(nomem, nostack))
+    };
+    (u64::from(hi) << 32) | u64::from(lo)
 }

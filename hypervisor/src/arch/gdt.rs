@@ -11,7 +11,7 @@ pub const KERNEL_DATA: u16 = 0x10;
 /// User selectors, with RPL 3.
 pub const USER_DATA: u16 = 0x18 | 3;
 pub const USER_CODE: u16 = 0x20 | 3;
-const TSS: u16 = 0x28;
+pub const TSS: u16 = 0x28;
 
 /// IST slots (1-based as the IDT encodes them).
 pub const IST_DOUBLE_FAULT: u8 = 1;
@@ -73,5 +73,23 @@ pub fn load(cpu: &mut PerCpu, stack_top: u64, ist: [u64; 3]) {
             tss = in(reg) u64::from(TSS),
             tmp = lateout(reg) _,
         );
+    }
+}
+
+/// After a VMX exit, which cuts the GDT limit to 0xffff and the TR limit to
+/// 0x67: the real GDT limit again, and the TSS reloaded (LTR needs its
+/// descriptor marked available first).
+pub fn reload_after_vm_exit(cpu: &mut PerCpu) {
+    let tss_index = usize::from(TSS / 8);
+    cpu.gdt[tss_index] &= !(1 << 41); // busy -> available
+    let gdtr = x86_64::structures::DescriptorTablePointer {
+        limit: (core::mem::size_of_val(&cpu.gdt) - 1) as u16,
+        base: VirtAddr::new(cpu.gdt.as_ptr() as u64),
+    };
+    // SAFETY: the same GDT as loaded at boot (only its limit was cut); the
+    // TSS descriptor was made available again, as LTR requires.
+    unsafe {
+        x86_64::instructions::tables::lgdt(&gdtr);
+        core::arch::asm!("ltr {:x}", in(reg) u64::from(TSS), options(nostack));
     }
 }

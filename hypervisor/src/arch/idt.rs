@@ -85,3 +85,8 @@ pub fn exception_name(vector: u64) -> &'static str {
     ];
     NAMES.get(vector as usize).copied().unwrap_or("interrupt")
 }
+
+/// The IDT's address (the host IDT base a VM exit restores).
+pub fn base() -> u64 {
+    IDT.get().map_or(0, |t| t as *const Idt as u64)
+}

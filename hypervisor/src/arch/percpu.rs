@@ -17,6 +17,14 @@ pub struct PerCpu {
     pub kernel_stack_top: u64,
     /// Scratch for the user RSP during SYSCALL entry (offset 16).
     user_rsp: u64,
+    /// Guest entry (`vm/`): the running vCPU's general registers (offset
+    /// 24), AMD's host VMLOAD area (32) and the VMCB (40).
+    pub vm_gprs: u64,
+    pub vm_host: u64,
+    pub vm_control: u64,
+    /// Interrupts are open for a moment on the VM-exit path (`vm::run`):
+    /// the handler returns without scheduling.
+    pub vm_window: bool,
     pub index: u32,
     pub apic_id: u32,
     pub gdt: [u64; 7],
@@ -33,6 +41,9 @@ pub struct PerCpu {
 
 const _: () = assert!(core::mem::offset_of!(PerCpu, kernel_stack_top) == 8);
 const _: () = assert!(core::mem::offset_of!(PerCpu, user_rsp) == 16);
+const _: () = assert!(core::mem::offset_of!(PerCpu, vm_gprs) == 24);
+const _: () = assert!(core::mem::offset_of!(PerCpu, vm_host) == 32);
+const _: () = assert!(core::mem::offset_of!(PerCpu, vm_control) == 40);
 
 struct Slot(UnsafeCell<PerCpu>);
 
@@ -45,6 +56,10 @@ const EMPTY: Slot = Slot(UnsafeCell::new(PerCpu {
     self_ptr: 0,
     kernel_stack_top: 0,
     user_rsp: 0,
+    vm_gprs: 0,
+    vm_host: 0,
+    vm_control: 0,
+    vm_window: false,
     index: 0,
     apic_id: 0,
     gdt: [0; 7],

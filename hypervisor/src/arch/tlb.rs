@@ -50,6 +50,7 @@ pub fn service() {
         load(pml4);
         // Ports may have been revoked too: reload the bitmap lazily.
         super::tss::disable();
+        crate::vm::remote::service();
         PENDING[me].store(false, Ordering::Release);
     }
 }
@@ -107,6 +108,21 @@ pub fn shootdown_all() {
             load(loaded);
         } else {
             ask(cpu, loaded, &mut asked);
+        }
+    }
+    wait(&asked);
+}
+
+/// Interrupts every other online CPU for which `pick` holds and waits until
+/// each has answered (from outside guest mode: an interrupt makes a CPU that
+/// runs a guest leave it, and it answers on its way back into the kernel).
+/// Called with the kernel lock held.
+pub fn kick_where(pick: impl Fn(usize) -> bool) {
+    let me = percpu::current().index as usize;
+    let mut asked = [false; percpu::MAX_CPUS];
+    for (cpu, loaded) in LOADED.iter().enumerate().take(crate::sched::online_cpus()) {
+        if cpu != me && pick(cpu) {
+            ask(cpu, loaded.load(Ordering::SeqCst), &mut asked);
         }
     }
     wait(&asked);

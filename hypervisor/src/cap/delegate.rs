@@ -5,6 +5,7 @@
 
 use super::{alloc_node, io_space, mem_space, obj_space, CapRef, NodeList, Tree, NODES_PER_PAGE};
 use crate::obj::{pd::Pd, Ref};
+use crate::vm::gspace;
 use abi::{Crd, Space, Status};
 use hv_core::tree;
 
@@ -21,6 +22,15 @@ fn ensure_quota(dst: Ref<Pd>, pages: u64) -> Result<(), Status> {
     Ok(())
 }
 
+/// How memory is delegated.
+#[derive(Clone, Copy, Default)]
+pub struct How {
+    /// Map it uncached, whatever the source's type.
+    pub uncached: bool,
+    /// Into the destination's guest-physical space (`vm::gspace`).
+    pub guest: bool,
+}
+
 /// The Delegate call, after its arguments (ranges, mask, flags) and PD
 /// capabilities were checked (`syscall::cap`).
 pub fn delegate(
@@ -28,12 +38,12 @@ pub fn delegate(
     dst: Ref<Pd>,
     crd: Crd,
     dst_base: u64,
-    uncached: bool,
+    how: How,
 ) -> Result<(), Status> {
     match crd.space() {
         Space::Obj => objects(src, dst, crd, dst_base),
-        Space::Mem => ranges(src, dst, crd, dst_base, uncached),
-        Space::Io => ranges(src, dst, crd, dst_base, false),
+        Space::Mem => ranges(src, dst, crd, dst_base, how),
+        Space::Io => ranges(src, dst, crd, dst_base, How::default()),
         Space::Null => Err(Status::BadRange),
     }
 }
@@ -110,18 +120,13 @@ fn for_each_part(
     Ok(())
 }
 
-fn ranges(
-    src: Ref<Pd>,
-    dst: Ref<Pd>,
-    crd: Crd,
-    dst_base: u64,
-    uncached: bool,
-) -> Result<(), Status> {
+fn ranges(src: Ref<Pd>, dst: Ref<Pd>, crd: Crd, dst_base: u64, how: How) -> Result<(), Status> {
     let (space, base, count) = (crd.space(), crd.base(), crd.count());
     let (mut parts, mut pages) = (0u64, 0u64);
     for_each_part(src, space, base, count, |_, part, order| {
         let to = dst_base + (part - base);
         let overlap = match space {
+            Space::Mem if how.guest => gspace::overlaps(dst, to, 1 << order),
             Space::Mem => mem_space::overlaps(dst, to, 1 << order),
             _ => io_space::overlaps(dst, to, 1 << order),
         };
@@ -136,7 +141,7 @@ fn ranges(
         return Err(Status::BadSelector);
     }
     let extra = if space == Space::Mem {
-        pages
+        pages + u64::from(how.guest && dst.get().guest.root == 0)
     } else {
         2 * u64::from(dst.get().io.bitmap[0] == 0)
     };
@@ -149,16 +154,27 @@ fn ranges(
         n.src = part;
         if space == Space::Mem {
             n.phys = mem_space::phys_of(f, part);
-            n.cache = if uncached {
+            n.cache = if how.uncached {
                 mem_space::UNCACHED
             } else {
                 f.cache
             };
-            if let Err(e) = mem_space::map(node) {
+            n.guest = how.guest;
+            let mapped = if how.guest {
+                gspace::map(node)
+            } else {
+                mem_space::map(node)
+            };
+            if let Err(e) = mapped {
                 super::free_node(node);
                 return Err(e);
             }
-            dst.get().mem.nodes.push_back(&mut NodeList, node);
+            let list = if how.guest {
+                &mut dst.get().guest.nodes
+            } else {
+                &mut dst.get().mem.nodes
+            };
+            list.push_back(&mut NodeList, node);
         } else if let Err(e) = io_space::insert(node) {
             super::free_node(node);
             return Err(e);

@@ -51,6 +51,8 @@ pub struct CapNode {
     /// Memory mapped by the kernel itself (a UTCB, the HIP): it occupies its
     /// range but cannot be delegated or revoked.
     pub fixed: bool,
+    /// Memory in the PD's guest-physical space rather than its host space.
+    pub guest: bool,
 }
 
 impl CapNode {
@@ -172,6 +174,7 @@ pub fn alloc_node(
         obj: None,
         cache: 0,
         fixed: false,
+        guest: false,
     };
     Ok(node)
 }

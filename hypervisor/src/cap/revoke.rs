@@ -8,6 +8,7 @@ use super::{free_node, io_space, mem_space, obj_space, CapRef, NodeList, Tree};
 use crate::arch::tlb;
 use crate::obj::destroy;
 use crate::obj::{pd::Pd, Ref};
+use crate::vm::gspace;
 use abi::{Crd, Space, Status};
 use core::cell::UnsafeCell;
 use hv_core::list::List;
@@ -54,6 +55,7 @@ pub fn note_flush(pd: Ref<Pd>) {
 
 /// Flushes every space that lost something since the last flush.
 pub fn flush() {
+    gspace::flush();
     let f = pending();
     if f.n == 0 && !f.overflow {
         return;
@@ -82,6 +84,7 @@ pub fn on_remove(_: &mut Tree, node: CapRef) {
                 destroy::original_removed(o, node);
             }
         }
+        Space::Mem if n.guest => gspace::remove(node),
         Space::Mem => {
             mem_space::remove(node);
             note_flush(n.pd);
@@ -176,6 +179,10 @@ pub fn revoke(pd: Ref<Pd>, crd: Crd, self_too: bool) -> Result<(), Status> {
 /// Removes every capability `pd` holds (it is being destroyed).
 pub fn everything_of(pd: Ref<Pd>) {
     obj_space::for_each(pd, |_, n| tree::remove_subtree(&mut Tree, n, on_remove));
+    // Guest memory is always derived, so it goes whole.
+    while let Some(n) = pd.get().guest.nodes.front() {
+        tree::remove_subtree(&mut Tree, n, on_remove);
+    }
     // Kernel mappings (UTCBs) stay until their ECs, which the PD owns, go.
     for space in [Space::Mem, Space::Io] {
         let mut cursor = 0;

@@ -8,6 +8,7 @@ use crate::arch::frame::Frame;
 use crate::arch::idt;
 use crate::cap::CapRef;
 use crate::obj::ec::{Ec, PendingCall, State};
+use crate::obj::pt::Pt;
 use crate::obj::{Obj, Ref};
 use crate::user_memory::USER_END;
 use abi::cap::rights;
@@ -19,19 +20,8 @@ use hv_core::fmt::Hex;
 /// or kills it if there is none it may call.
 pub fn raise(ec: Ref<Ec>, vector: u64, error: u64, cr2: u64) {
     let e = ec.get();
-    let portal = e
-        .evt_base
-        .checked_add(vector)
-        .and_then(|sel| e.pd.get().obj.get(sel))
-        .and_then(portal_of);
-    let handler = portal.and_then(|pt| pt.get().ec);
-    match (portal, handler) {
-        (Some(pt), Some(h))
-            if h != ec
-                && h.get().cpu == e.cpu
-                && h.get().state != State::Dead
-                && !h.get().global =>
-        {
+    match event_portal(ec, vector) {
+        Some((pt, h)) => {
             let call = PendingCall {
                 entry: pt.get().entry,
                 id: pt.get().id,
@@ -45,7 +35,7 @@ pub fn raise(ec: Ref<Ec>, vector: u64, error: u64, cr2: u64) {
             // The handler was checked to be alive, so this cannot fail.
             let _ = super::begin_call(ec, h, call);
         }
-        _ => {
+        None => {
             crate::println!(
                 "ec killed: pd ",
                 e.pd.get().id,
@@ -67,7 +57,21 @@ pub fn raise(ec: Ref<Ec>, vector: u64, error: u64, cr2: u64) {
     }
 }
 
-fn portal_of(node: CapRef) -> Option<Ref<crate::obj::pt::Pt>> {
+/// The portal at `ec`'s event base plus `event` and its handler, if `ec`
+/// may call it now: a live local EC on the same CPU, not `ec` itself.
+pub fn event_portal(ec: Ref<Ec>, event: u64) -> Option<(Ref<Pt>, Ref<Ec>)> {
+    let e = ec.get();
+    let pt = e
+        .evt_base
+        .checked_add(event)
+        .and_then(|sel| e.pd.get().obj.get(sel))
+        .and_then(portal_of)?;
+    let h = pt.get().ec?;
+    let usable = h != ec && h.get().cpu == e.cpu && h.get().state != State::Dead && !h.get().global;
+    usable.then_some((pt, h))
+}
+
+fn portal_of(node: CapRef) -> Option<Ref<Pt>> {
     let n = node.get();
     match n.obj {
         Some(Obj::Pt(pt)) if n.rights & rights::pt::CALL != 0 => Some(pt),
@@ -104,6 +108,9 @@ fn state_of(r: &Frame) -> ExcState {
 /// Writes the selected state of `caller` into `handler`'s UTCB; returns the
 /// number of words the message has.
 pub fn write_state(caller: Ref<Ec>, handler: Ref<Ec>, call: &PendingCall) -> u64 {
+    if caller.get().vcpu.is_some() {
+        return crate::vm::state::write(caller, handler, call);
+    }
     let mtd = Mtd(call.mtd);
     let full = state_of(&caller.get().regs);
     let mut s = ExcState::default();
@@ -139,6 +146,10 @@ pub fn write_state(caller: Ref<Ec>, handler: Ref<Ec>, call: &PendingCall) -> u64
 /// The handler's reply: the parts of its UTCB's `ExcState` that `mtd`
 /// selects become `caller`'s state. A RIP outside the user half kills it.
 pub fn read_back(caller: Ref<Ec>, handler: Ref<Ec>, mtd: Mtd) {
+    if caller.get().vcpu.is_some() {
+        crate::vm::state::read_back(caller, handler, mtd.0);
+        return;
+    }
     let mut words = [0u64; EXC_STATE_WORDS];
     words.copy_from_slice(&utcb(handler).words[..EXC_STATE_WORDS]);
     let s = ExcState::from_words(&words);

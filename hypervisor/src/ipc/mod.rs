@@ -104,7 +104,12 @@ pub fn reply(handler: Ref<Ec>, arg: u64) -> Result<(), Status> {
     let caller = handler.get().caller;
     if let Some(c) = caller {
         if c.get().in_exception {
-            if arg & !abi::Mtd::ALL != 0 {
+            let all = if c.get().vcpu.is_some() {
+                abi::vcpu::mtd::ALL
+            } else {
+                abi::Mtd::ALL
+            };
+            if arg & !all != 0 {
                 return Err(Status::BadParameter);
             }
             exception::read_back(c, handler, abi::Mtd(arg));
@@ -196,6 +201,10 @@ pub fn abort_caller(caller: Ref<Ec>) {
 /// (an exception without a handler); says so on the console. Its caller,
 /// if it was handling a call, and its queued callers get `Aborted`.
 pub fn kill(ec: Ref<Ec>, why: &str) {
+    if ec.get().vcpu.is_some() {
+        crate::vm::run::stop(ec, why);
+        return;
+    }
     let pd = ec.get().pd.get().id;
     crate::println!(
         "ec killed: pd ",

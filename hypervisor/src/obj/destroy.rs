@@ -100,6 +100,7 @@ fn pd_step(p: Ref<Pd>) -> bool {
         hv_core::paging::free_user_half(&mut mem_space::Tables(p), pml4);
         kmem::free(p, pml4);
     }
+    crate::vm::gspace::destroy(p);
     cap::obj_space::free_tables(p);
     cap::io_space::free_bitmap(p);
     cap::free_slab(p);
@@ -141,8 +142,9 @@ fn ec(e: Ref<Ec>) {
     if let Some(n) = x.utcb_node.take() {
         revoke::drop_fixed(n);
     }
+    crate::vm::vcpu::detach(e);
     let owner = x.hdr.owner;
-    if let Some(pd) = owner {
+    if let (Some(pd), true) = (owner, x.utcb_phys != 0) {
         kmem::free(pd, x.utcb_phys);
     }
     pd::disown(Obj::Ec(e));

@@ -100,6 +100,8 @@ pub struct Ec {
     pub timeout: Links<Ref<Ec>>,
     pub deadline: u64,
     pub portals: List<Ref<Pt>>,
+    /// A vCPU's guest state and control page (`vm`); None for other ECs.
+    pub vcpu: Option<Ref<crate::vm::vcpu::Vcpu>>,
 }
 
 // The FPU area follows the EC in its page (see `fpu`).
@@ -147,7 +149,18 @@ pub fn deadline_of(_: &TimeoutArena, ec: Ref<Ec>) -> u64 {
     ec.get().deadline
 }
 
-/// Makes an EC of `pd` with its UTCB mapped at `utcb`.
+/// What kind of EC [`build`] makes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Runs when one of its portals is called.
+    Local,
+    /// Runs on an SC of its own.
+    Global,
+    /// A vCPU: runs a guest on an SC of its own; it has no UTCB.
+    Vcpu,
+}
+
+/// Makes an EC of `pd` with its UTCB mapped at `utcb` (not for a vCPU).
 pub fn build(
     pd: Ref<Pd>,
     cpu: u32,
@@ -155,9 +168,14 @@ pub fn build(
     sp: u64,
     evt_base: u64,
     rip: u64,
-    global: bool,
+    kind: Kind,
 ) -> Result<Ref<Ec>, Status> {
-    let utcb_phys = kmem::alloc(pd)?;
+    let global = kind != Kind::Local;
+    let utcb_phys = if kind == Kind::Vcpu {
+        0
+    } else {
+        kmem::alloc(pd)?
+    };
     let mut regs = ipc::fresh_frame(rip, sp);
     // A global EC learns where its UTCB is; a local one gets the portal id
     // and message size at each call instead.
@@ -188,15 +206,26 @@ pub fn build(
         timeout: Links::default(),
         deadline: 0,
         portals: List::new(),
+        vcpu: None,
     };
     let new = match kmem::new_obj(Some(pd), value) {
         Ok(e) => e,
         Err(e) => {
-            kmem::free(pd, utcb_phys);
+            if utcb_phys != 0 {
+                kmem::free(pd, utcb_phys);
+            }
             return Err(e);
         }
     };
     arch::fpu::init_area(new.get().fpu());
+    if kind == Kind::Vcpu {
+        if let Err(e) = crate::vm::vcpu::attach(new, pd) {
+            kmem::free_obj(Some(pd), new);
+            return Err(e);
+        }
+        pd::adopt(pd, Obj::Ec(new));
+        return Ok(new);
+    }
     match mem_space::map_fixed(pd, utcb >> 12, utcb_phys >> 12, rights::mem::RW) {
         Ok(n) => new.get().utcb_node = Some(n),
         Err(e) => {

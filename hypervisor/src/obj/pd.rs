@@ -21,6 +21,8 @@ pub struct Pd {
     pub obj: ObjSpace,
     pub mem: MemSpace,
     pub io: IoSpace,
+    /// The guest-physical space (`vm::gspace`), empty until first used.
+    pub guest: crate::vm::gspace::GuestSpace,
     pub slab: Slab,
     /// Destruction has revoked everything and waits for what it owns.
     pub torn_down: bool,
@@ -38,6 +40,7 @@ impl Pd {
             obj: ObjSpace::new(),
             mem: MemSpace::new(0),
             io: IoSpace::new(),
+            guest: crate::vm::gspace::GuestSpace::new(),
             slab: Slab::new(),
             torn_down: false,
         }

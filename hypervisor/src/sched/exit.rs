@@ -19,12 +19,16 @@ extern "C" {
 /// Runs `ec` (the running SC's target) in user mode.
 pub fn to_user(ec: Ref<Ec>) -> ! {
     let e = ec.get();
+    if e.vcpu.is_some() {
+        crate::vm::run::to_guest(ec)
+    }
     if e.regs.rip >= USER_END {
         // SYSRET or IRET to a non-canonical address would fault in ring 0
         // with the user's registers (the SYSRET pitfall): stop the EC.
         crate::ipc::kill(ec, "return to a non-canonical or kernel address");
         super::schedule()
     }
+    crate::vm::backend::before_user();
     tlb::switch_to(e.pd.get().mem.pml4);
     tss::switch_pd(e.pd);
     fpu::switch_to(this(), ec);

@@ -23,15 +23,21 @@ pub fn delegate(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
         return Err(Status::BadRange);
     }
     let uncached = flags & delegate_flags::UNCACHED != 0;
+    let guest = flags & delegate_flags::GUEST != 0;
+    let memory_only = uncached || guest;
     if crd.rights() == 0
-        || flags & !delegate_flags::UNCACHED != 0
-        || (uncached && crd.space() != abi::Space::Mem)
+        || flags & !(delegate_flags::UNCACHED | delegate_flags::GUEST) != 0
+        || (memory_only && crd.space() != abi::Space::Mem)
     {
         return Err(Status::BadParameter);
     }
     let src = pd_ctrl(ec, src)?;
     let dst = pd_ctrl(ec, dst)?;
-    cap::delegate::delegate(src, dst, crd, dst_base, uncached)?;
+    if guest && crate::vm::backend() == crate::vm::Backend::None {
+        return Err(Status::Unsupported);
+    }
+    let how = cap::delegate::How { uncached, guest };
+    cap::delegate::delegate(src, dst, crd, dst_base, how)?;
     Ok(NONE)
 }
 

@@ -4,14 +4,14 @@
 use super::{args, obj_cap, Out, NONE};
 use crate::arch::frame::Frame;
 use crate::cap::{self, mem_space, obj_space};
-use crate::obj::ec::Ec;
+use crate::obj::ec::{Ec, Kind};
 use crate::obj::pd::{self, Pd};
 use crate::obj::pt::{PortalArena, Pt};
 use crate::obj::{Header, Obj, Ref};
 use crate::user_memory::USER_END;
 use crate::{kmem, sched};
 use abi::cap::{rights, OBJ_SPACE_SELECTORS};
-use abi::{ec_flags, Mtd, Selector, Space, Status, MAX_QUANTUM_US, PRIORITIES};
+use abi::{ec_flags, Selector, Space, Status, MAX_QUANTUM_US, PRIORITIES};
 use hv_core::list::Links;
 
 /// Checks that `dst` is free in the caller's space and that both the
@@ -86,7 +86,13 @@ pub fn ec(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     if cpu >= sched::online_cpus() as u64 {
         return Err(Status::BadCpu);
     }
-    if !utcb.is_multiple_of(4096) || utcb >= USER_END || flags & !ec_flags::GLOBAL != 0 {
+    let kind = match flags {
+        0 => Kind::Local,
+        ec_flags::GLOBAL => Kind::Global,
+        ec_flags::VCPU if utcb | sp | rip == 0 => Kind::Vcpu,
+        _ => return Err(Status::BadParameter),
+    };
+    if !utcb.is_multiple_of(4096) || utcb >= USER_END {
         return Err(Status::BadParameter);
     }
     check_dst(dst)?;
@@ -94,20 +100,16 @@ pub fn ec(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     if evt_base >= OBJ_SPACE_SELECTORS {
         return Err(Status::BadSelector);
     }
-    if mem_space::overlaps(pd, utcb >> 12, 1) {
+    if kind == Kind::Vcpu && !crate::vm::backend::ready(cpu as u32) {
+        return Err(Status::Unsupported);
+    }
+    if kind != Kind::Vcpu && mem_space::overlaps(pd, utcb >> 12, 1) {
         return Err(Status::Occupied);
     }
-    // EC page, UTCB page, its node's slab page and up to three page tables.
+    // EC page, UTCB page, its node's slab page and up to three page tables;
+    // or EC page, vCPU and control pages and a guest-space root.
     let node = reserve(ec, dst, pd, 6)?;
-    let new = match crate::obj::ec::build(
-        pd,
-        cpu as u32,
-        utcb,
-        sp,
-        evt_base,
-        rip,
-        flags & ec_flags::GLOBAL != 0,
-    ) {
+    let new = match crate::obj::ec::build(pd, cpu as u32, utcb, sp, evt_base, rip, kind) {
         Ok(e) => e,
         Err(e) => {
             cap::free_node(node);
@@ -150,7 +152,8 @@ pub fn sc(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
 
 pub fn pt(ec: Ref<Ec>, f: &Frame) -> Result<Out, Status> {
     let [dst, ec_sel, entry, mtd, ..] = args(f);
-    if mtd & !Mtd::ALL != 0 {
+    // Exception portals use the first bits; vCPU exit portals all of them.
+    if mtd & !abi::vcpu::mtd::ALL != 0 {
         return Err(Status::BadParameter);
     }
     check_dst(dst)?;

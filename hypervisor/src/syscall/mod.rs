@@ -8,6 +8,7 @@ mod cap;
 pub mod create;
 mod ipc;
 mod misc;
+mod vcpu;
 
 use crate::arch::frame::Frame;
 use crate::obj::ec::Ec;
@@ -22,7 +23,7 @@ type Handler = fn(Ref<Ec>, &Frame) -> Result<Out, Status>;
 pub const NONE: Out = (None, None);
 
 /// Indexed by `Hypercall as u64`.
-const TABLE: [Handler; 17] = [
+const TABLE: [Handler; 18] = [
     misc::console_write,
     misc::machine_control,
     ipc::call,
@@ -40,6 +41,7 @@ const TABLE: [Handler; 17] = [
     cap::lookup,
     cap::pd_quota,
     misc::assign_int,
+    vcpu::ec_ctrl,
 ];
 const _: () = assert!(TABLE.len() == Hypercall::ALL.len());
 

@@ -96,6 +96,8 @@ impl LoadError {
 pub struct Platform {
     pub cpu_count: u32,
     pub tsc_khz: u64,
+    /// Bits of `abi::hip::feature` (e.g. whether VMs can run).
+    pub features: u64,
 }
 
 /// Where the pages of a program's segments come from.

@@ -11,7 +11,10 @@
 //! words outlives a call that rewrites them.
 
 use abi::utcb::{EXC_STATE_WORDS, UTCB_WORDS};
+use abi::vcpu::{VcpuState, VCPU_STATE_WORDS};
 use abi::{ExcState, Mtd};
+
+const _: () = assert!(VCPU_STATE_WORDS <= UTCB_WORDS);
 
 /// The calling EC's UTCB. Not `Send`: it belongs to one EC.
 pub struct Utcb {
@@ -85,6 +88,26 @@ impl Utcb {
         self.page.words[..EXC_STATE_WORDS].copy_from_slice(&words);
     }
 
+    /// The vCPU state of an exit message (parts the portal's MTD did not
+    /// select read as 0); [`Utcb::mtd`] says which parts came.
+    pub fn vcpu_state(&self) -> VcpuState {
+        VcpuState::from_words(self.vcpu_words())
+    }
+
+    /// Writes `state` where the answer to a vCPU exit takes it from; the
+    /// reply's MTD (`crate::sys::reply_vcpu`) says which parts are loaded.
+    pub fn set_vcpu_state(&mut self, state: &VcpuState) {
+        let words = state.to_words();
+        self.page.words[..VCPU_STATE_WORDS].copy_from_slice(&words);
+    }
+
+    fn vcpu_words(&self) -> &[u64; VCPU_STATE_WORDS] {
+        self.page
+            .words
+            .first_chunk()
+            .expect("a VcpuState fits in the UTCB (asserted above)")
+    }
+
     fn exc_words(&self) -> &[u64; EXC_STATE_WORDS] {
         self.page
             .words
@@ -137,5 +160,30 @@ mod tests {
         assert_eq!(u.words()[..EXC_STATE_WORDS], s.to_words());
         u.page.mtd = Mtd::RIP | Mtd::QUAL;
         assert!(u.mtd().has(Mtd::QUAL));
+    }
+
+    #[test]
+    fn vcpu_state_round_trips_through_the_words() {
+        use abi::vcpu::{mtd, word};
+        // SAFETY: as above.
+        let mut u = unsafe { Utcb::at(page()) };
+        let mut s = VcpuState {
+            rip: 0xfff0,
+            inst_len: 2,
+            qual: [0x80, 0],
+            cr0: 0x10,
+            tsc_offset: 1 << 60,
+            ..VcpuState::default()
+        };
+        s.gpr[1] = 0xc000_0080;
+        u.set_vcpu_state(&s);
+        assert_eq!(u.vcpu_state(), s);
+        assert_eq!(u.words()[word::RIP], 0xfff0);
+        assert_eq!(u.words()[word::GPR + 1], 0xc000_0080);
+        assert_eq!(u.words()[VCPU_STATE_WORDS], 0, "nothing written beyond");
+        u.words_mut()[word::INST_LEN] = 3;
+        assert_eq!(u.vcpu_state().inst_len, 3);
+        u.page.mtd = mtd::ALL;
+        assert!(u.mtd().has(mtd::CR | mtd::INTERCEPTS));
     }
 }

@@ -146,7 +146,7 @@ fn pt(ctx: &mut Ctx) -> TResult {
             Status::BadParameter,
             dst,
             local.0,
-            Mtd::ALL + 1,
+            abi::vcpu::mtd::ALL + 1,
         ),
         (
             "undefined MTD bit, bad EC",

@@ -116,6 +116,8 @@ pub struct RemoteEc {
     pub ec: Ec,
     /// The data page, as we see it.
     pub words: &'static Words,
+    /// The data page's address in the other PD.
+    pub remote: u64,
 }
 
 /// The words of the page at `addr`, which [`Ctx::pages`] handed out.
@@ -256,6 +258,10 @@ impl Other {
             global,
         };
         let ec = ok("create_ec(remote)", sys::create_ec(ctx.sel(), &spec))?;
-        Ok(RemoteEc { ec, words: w })
+        Ok(RemoteEc {
+            ec,
+            words: w,
+            remote,
+        })
     }
 }

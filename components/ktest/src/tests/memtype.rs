@@ -69,7 +69,7 @@ fn uncached(ctx: &mut Ctx) -> TResult {
         "console write from write-back memory",
         sys::console_write(bytes(page, text.len())),
     )?;
-    let unknown = req::delegate_with(me, me, crd, ctx.va(4096) >> 12, 2)
+    let unknown = req::delegate_with(me, me, crd, ctx.va(4096) >> 12, 1 << 2)
         .issue()
         .status();
     status("an undefined flag", unknown, Status::BadParameter)?;

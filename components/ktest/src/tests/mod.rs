@@ -29,6 +29,15 @@ mod sched;
 mod sm_ctrl;
 mod sm_wait;
 mod smp;
+mod vm;
+mod vm_emul;
+mod vm_errors;
+pub mod vm_guest;
+pub mod vm_kit;
+mod vm_refusals;
+mod vm_seq;
+mod vm_seq_late;
+mod vm_state;
 
 use crate::suite::Test;
 
@@ -61,4 +70,7 @@ pub const ALL: &[&[Test]] = &[
     irq_level::TESTS,
     fpu::TESTS,
     entry::TESTS,
+    vm_refusals::TESTS,
+    vm::TESTS,
+    vm_errors::TESTS,
 ];

@@ -18,7 +18,7 @@ fn page_sizes() {
     assert_eq!(PageSize::Size4K.bytes(), K4);
     assert_eq!(PageSize::Size2M.bytes(), M2);
     assert_eq!(PageSize::Size1G.bytes(), G1);
-    let fit = PageSize::largest_fitting;
+    let fit = |va, pa, len| PageSize::largest_fitting(va, pa, len, PageSize::Size1G);
     assert_eq!(fit(0, 0, G1), PageSize::Size1G);
     assert_eq!(fit(G1, 3 * G1, 5 * G1), PageSize::Size1G);
     assert_eq!(fit(0, 0, G1 - K4), PageSize::Size2M);
@@ -27,6 +27,15 @@ fn page_sizes() {
     assert_eq!(fit(0, K4, G1), PageSize::Size4K);
     assert_eq!(fit(0, 0, M2 - K4), PageSize::Size4K);
     assert_eq!(fit(0, 0, 0), PageSize::Size4K);
+}
+
+#[test]
+fn largest_fitting_respects_the_bound() {
+    let fit = PageSize::largest_fitting;
+    assert_eq!(fit(0, 0, G1, PageSize::Size2M), PageSize::Size2M);
+    assert_eq!(fit(0, 0, G1, PageSize::Size4K), PageSize::Size4K);
+    assert_eq!(fit(M2, M2, G1, PageSize::Size1G), PageSize::Size2M);
+    assert_eq!(fit(0, K4, G1, PageSize::Size2M), PageSize::Size4K);
 }
 
 #[test]
@@ -238,5 +247,36 @@ fn map_range_failure_undoes_everything() {
     m.budget = Some(4);
     let r = map_range(&mut m, root, 2 * G1 - K4, 0, 3 * G1, RWU);
     assert_eq!(r, Err(MapError::OutOfMemory));
+    assert_eq!(m.tables(), &before);
+}
+
+/// Maps the 1 GiB range at `G1` with pages of at most `max` and checks
+/// every page of it has that size, then that unmapping finds that many.
+fn map_gigabyte_capped_at(max: PageSize) {
+    let (mut m, root) = Sim::new();
+    map_range_max(&mut m, root, G1, 3 * G1, G1, RWU, max).unwrap();
+    let step = max.bytes();
+    for off in (0..G1).step_by(step as usize) {
+        let want = Some((3 * G1 + off, PRESENT | RWU, max));
+        assert_eq!(translate(&m, root, G1 + off), want, "{off:#x}");
+    }
+    assert_eq!(unmap_range(&mut m, root, G1, G1), (G1 / step) as usize);
+    assert_eq!(m.live(), 1);
+}
+
+#[test]
+fn map_range_max_caps_the_page_size() {
+    map_gigabyte_capped_at(PageSize::Size2M);
+    map_gigabyte_capped_at(PageSize::Size4K);
+    map_gigabyte_capped_at(PageSize::Size1G);
+}
+
+#[test]
+fn map_range_max_failure_undoes_everything() {
+    let (mut m, root) = Sim::new();
+    map(&mut m, root, G1 + 3 * M2 + K4, 0, PageSize::Size4K, 0).unwrap();
+    let before = m.tables().clone();
+    let r = map_range_max(&mut m, root, G1, 0, G1, RWU, PageSize::Size2M);
+    assert_eq!(r, Err(MapError::AlreadyMapped));
     assert_eq!(m.tables(), &before);
 }

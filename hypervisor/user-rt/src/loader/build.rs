@@ -59,6 +59,7 @@ impl<'f, F: Frames> Loader<'f, F> {
         };
         info.cpu_count = platform.cpu_count;
         info.tsc_khz = platform.tsc_khz;
+        info.features = platform.features;
         Ok(Self {
             me,
             pd,

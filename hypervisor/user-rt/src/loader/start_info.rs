@@ -3,7 +3,7 @@
 //!
 //! A plain `#[repr(C)]` page of integers, so both sides read it without
 //! parsing and any bit pattern is a valid value: the argument string, the
-//! machine (CPU count, TSC rate), where the program's first EC runs, and a
+//! machine (CPU count, TSC rate, the hypervisor's CPU features), where the program's first EC runs, and a
 //! list of named *items* — capabilities the parent delegated (by selector),
 //! memory it mapped (by address) and I/O ports it granted.
 
@@ -68,6 +68,8 @@ pub struct StartInfo {
     pub cpu: u32,
     /// TSC frequency in kHz.
     pub tsc_khz: u64,
+    /// The hypervisor's CPU features (bits of `abi::hip::feature`).
+    pub features: u64,
     /// The first EC's UTCB address (also its `rdi` at start).
     pub utcb: u64,
     /// Top of the first EC's stack.
@@ -96,6 +98,7 @@ impl StartInfo {
             cpu_count: 0,
             cpu: 0,
             tsc_khz: 0,
+            features: 0,
             utcb: 0,
             stack_top: 0,
             free_sel: 0,

@@ -40,3 +40,11 @@ pub fn reply(words: usize) -> Status {
 pub fn reply_exception(mtd: Mtd) -> Status {
     req::reply(mtd.0).issue().status()
 }
+
+/// Answers a vCPU exit: the parts of the UTCB's `VcpuState` that `mtd`
+/// (bits of `abi::vcpu::mtd`) selects are loaded into the vCPU, which
+/// resumes. Returns only when refused (`BadParameter` for bits outside
+/// `abi::vcpu::mtd::ALL`); the exit then still waits for an answer.
+pub fn reply_vcpu(mtd: u64) -> Status {
+    req::reply(mtd).issue().status()
+}

@@ -16,15 +16,17 @@ mod machine;
 mod obj;
 pub mod req;
 mod sm;
+mod vcpu;
 
 pub use abi::call::{raw, raw8, Ret};
 pub use abi::{Crd, Mtd, ObjType, Selector, Status};
 pub use cap::{delegate, delegate_uncached, lookup, mem_type, revoke, Quota};
-pub use ipc::{reply, reply_exception};
+pub use ipc::{reply, reply_exception, reply_vcpu};
 pub use machine::{console_write, machine_control};
 pub use obj::{create_ec, create_pd, create_pt, create_sc, create_sm};
 pub use req::{EcSpec, Request};
 pub use sm::{assign_int, Msi};
+pub use vcpu::{create_vcpu, delegate_guest};
 
 /// A protection-domain capability.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,7 +7,9 @@
 
 use super::{Ec, Pd, Portal, Sc, Sm};
 use abi::call::Ret;
-use abi::{ec_flags, revoke_flags, Crd, Hypercall, MachineOp, Mtd, Selector, SmOp};
+use abi::{
+    delegate_flags, ec_flags, revoke_flags, Crd, EcOp, Hypercall, MachineOp, Mtd, Selector, SmOp,
+};
 
 /// One hypercall: its number and the eight argument registers (`rdi`,
 /// `rsi`, `rdx`, `r8`, `r9`, `r10`, `r12`, `r13`; unused ones are 0).
@@ -129,6 +131,17 @@ pub fn create_ec(dst: Selector, ec: &EcSpec) -> Request {
     )
 }
 
+/// A vCPU in `pd` on `cpu`: [`Hypercall::CreateEc`] with
+/// [`ec_flags::VCPU`] and UTCB, stack pointer and entry 0 (the hypervisor
+/// refuses anything else). Its exits call the portals at `evt_base` plus the
+/// `abi::vcpu::Exit` number in `pd`'s object space.
+pub fn create_vcpu(dst: Selector, pd: Pd, cpu: u32, evt_base: Selector) -> Request {
+    Request::new(
+        Hypercall::CreateEc,
+        [dst, pd.0, u64::from(cpu), 0, 0, evt_base, 0, ec_flags::VCPU],
+    )
+}
+
 pub fn create_sc(dst: Selector, ec: Ec, prio: u8, quantum_us: u64) -> Request {
     Request::new(
         Hypercall::CreateSc,
@@ -166,6 +179,12 @@ pub fn delegate_with(src: Pd, dst: Pd, crd: Crd, dst_base: u64, flags: u64) -> R
     Request::new(Hypercall::Delegate, [src.0, dst.0, crd.0, dst_base, flags])
 }
 
+/// [`delegate`] of memory into `dst`'s guest-physical space, at guest page
+/// `guest_page`, with the CRD's rights as the guest's access rights.
+pub fn delegate_guest(src: Pd, dst: Pd, crd: Crd, guest_page: u64) -> Request {
+    delegate_with(src, dst, crd, guest_page, delegate_flags::GUEST)
+}
+
 pub fn revoke(pd: Pd, crd: Crd, self_too: bool) -> Request {
     let flags = if self_too { revoke_flags::SELF } else { 0 };
     Request::new(Hypercall::Revoke, [pd.0, crd.0, flags])
@@ -177,6 +196,10 @@ pub fn lookup(pd: Pd, crd: Crd) -> Request {
 
 pub fn pd_quota(pd: Pd) -> Request {
     Request::new(Hypercall::PdQuota, [pd.0])
+}
+
+pub fn ec_ctrl(ec: Ec, op: EcOp) -> Request {
+    Request::new(Hypercall::EcCtrl, [ec.0, op as u64])
 }
 
 /// `flags` are bits of [`abi::int_flags`].

@@ -129,3 +129,23 @@ fn capability_calls_pass_crds_whole_and_flags_by_name() {
         [2000, one.0, 0, 0, 0, 0, 0, 0]
     );
 }
+
+#[test]
+fn vcpu_calls_pass_zero_utcb_stack_and_entry_and_their_flags() {
+    assert_eq!(
+        regs(create_vcpu(1200, Pd(1100), 1, 64), Hypercall::CreateEc),
+        [1200, 1100, 1, 0, 0, 64, 0, ec_flags::VCPU]
+    );
+    assert_eq!(
+        regs(ec_ctrl(Ec(1200), EcOp::Recall), Hypercall::EcCtrl),
+        [1200, EcOp::Recall as u64, 0, 0, 0, 0, 0, 0]
+    );
+    let crd = Crd::mem(0x2000_0000, 9, rights::mem::RWX);
+    assert_eq!(
+        regs(
+            delegate_guest(Pd(2000), Pd(1100), crd, 0),
+            Hypercall::Delegate
+        ),
+        [2000, 1100, crd.0, 0, abi::delegate_flags::GUEST, 0, 0, 0]
+    );
+}
