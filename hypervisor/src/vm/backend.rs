@@ -17,6 +17,24 @@ pub enum Backend {
     Svm,
 }
 
+/// MSRs a guest reads and writes directly on both vendors: FS/GS base and
+/// SYSENTER (in the VMCB or VMCS), PAT (the guest PAT under nested paging,
+/// or the VMCS), and STAR, LSTAR, CSTAR, SFMASK and KERNEL_GS_BASE (VMLOAD
+/// and VMSAVE on AMD, switched lazily on Intel). Every other MSR exits.
+pub const PASS_THROUGH_MSRS: [u32; 11] = [
+    0x174,
+    0x175,
+    0x176,
+    0x277,
+    0xc000_0081,
+    0xc000_0082,
+    0xc000_0083,
+    0xc000_0084,
+    0xc000_0100,
+    0xc000_0101,
+    0xc000_0102,
+];
+
 static BACKEND: AtomicU8 = AtomicU8::new(0);
 #[allow(clippy::declare_interior_mutable_const)] // only initialises READY
 const NOT_READY: AtomicBool = AtomicBool::new(false);

@@ -45,17 +45,22 @@ fn entry(pa: u64, index: usize) -> *mut u64 {
     (mem::phys_to_virt(pa) as *mut u64).wrapping_add(index & 511)
 }
 
+/// Entry `index` of a guest table, in the x86 layout.
+fn read_entry(table_pa: u64, index: usize) -> u64 {
+    // SAFETY: `table_pa` is a guest table (paging follows only entries the
+    // kernel wrote), reached through the direct map; the index is masked to
+    // the page.
+    let raw = unsafe { entry(table_pa, index).read_volatile() };
+    if backend() == Backend::Vmx {
+        ept::from_ept(raw)
+    } else {
+        raw
+    }
+}
+
 impl PhysMem for Tables {
     fn read(&self, table_pa: u64, index: usize) -> u64 {
-        // SAFETY: `table_pa` is a guest table of this PD (paging follows only
-        // entries it wrote), reached through the direct map; the index is
-        // masked to the page.
-        let raw = unsafe { entry(table_pa, index).read_volatile() };
-        if backend() == Backend::Vmx {
-            ept::from_ept(raw)
-        } else {
-            raw
-        }
+        read_entry(table_pa, index)
     }
     fn write(&mut self, table_pa: u64, index: usize, value: u64) {
         let raw = if backend() == Backend::Vmx {
@@ -63,7 +68,7 @@ impl PhysMem for Tables {
         } else {
             value
         };
-        // SAFETY: as in `read`; the kernel lock serialises writers.
+        // SAFETY: as in `read_entry`; the kernel lock serialises writers.
         unsafe { entry(table_pa, index).write_volatile(raw) }
     }
     fn alloc_table(&mut self) -> Option<u64> {
@@ -161,46 +166,67 @@ pub fn destroy(pd: Ref<Pd>) {
     pd.get().guest.root = 0;
 }
 
-struct Pending(UnsafeCell<([Option<Ref<Pd>>; 8], bool)>);
+/// Guest spaces that lost mappings since the last flush.
+struct Flushes {
+    pds: [Option<Ref<Pd>>; 8],
+    n: usize,
+    overflow: bool,
+}
+
+struct Pending(UnsafeCell<Flushes>);
 
 // SAFETY: only touched with the kernel lock held.
 unsafe impl Sync for Pending {}
 
-static PENDING: Pending = Pending(UnsafeCell::new(([None; 8], false)));
+static PENDING: Pending = Pending(UnsafeCell::new(Flushes {
+    pds: [None; 8],
+    n: 0,
+    overflow: false,
+}));
 
-fn pending() -> &'static mut ([Option<Ref<Pd>>; 8], bool) {
+fn pending() -> &'static mut Flushes {
     // SAFETY: kernel lock held (module rule); no caller keeps the reference.
     unsafe { &mut *PENDING.0.get() }
 }
 
 /// Records that `pd`'s guest space lost mappings.
 pub fn note_flush(pd: Ref<Pd>) {
-    let (list, overflow) = pending();
-    if list.contains(&Some(pd)) {
+    let f = pending();
+    if f.pds[..f.n].contains(&Some(pd)) {
         return;
     }
-    match list.iter_mut().find(|s| s.is_none()) {
-        Some(slot) => *slot = Some(pd),
-        None => *overflow = true,
+    if f.n < f.pds.len() {
+        f.pds[f.n] = Some(pd);
+        f.n += 1;
+    } else {
+        f.overflow = true;
     }
 }
 
 /// Makes every removal since the last call take effect: new generations,
 /// and every CPU inside an affected guest interrupted. With too many spaces
-/// to name, every CPU inside any guest is.
+/// to name, every CPU inside any guest is. (Every hypercall ends here, so
+/// the common case, nothing to do, is one comparison.)
 pub fn flush() {
-    let (list, overflow) = pending();
-    for pd in list.iter_mut().filter_map(|s| s.take()) {
+    let f = pending();
+    if f.n == 0 && !f.overflow {
+        return;
+    }
+    for slot in &mut f.pds[..f.n] {
+        let Some(pd) = slot.take() else {
+            continue;
+        };
         let g = &mut pd.get().guest;
         g.gen += 1;
-        if g.root != 0 && !*overflow {
+        if g.root != 0 && !f.overflow {
             remote::kick(g.root);
         }
     }
-    if *overflow {
+    f.n = 0;
+    if f.overflow {
         super::backend::bump_global_gen();
         remote::kick_all();
-        *overflow = false;
+        f.overflow = false;
     }
 }
 
@@ -209,13 +235,7 @@ struct View;
 
 impl PhysMem for View {
     fn read(&self, table_pa: u64, index: usize) -> u64 {
-        // SAFETY: as in `Tables::read`.
-        let raw = unsafe { entry(table_pa, index).read_volatile() };
-        if backend() == Backend::Vmx {
-            ept::from_ept(raw)
-        } else {
-            raw
-        }
+        read_entry(table_pa, index)
     }
     fn write(&mut self, _: u64, _: usize, _: u64) {}
     fn alloc_table(&mut self) -> Option<u64> {

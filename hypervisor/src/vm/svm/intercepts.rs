@@ -85,28 +85,11 @@ pub fn fill_iopm(pa: u64) {
     fill(pa, 3, 0xff);
 }
 
-/// MSRs the guest reaches directly: their state is in the VMCB (switched
-/// by VMLOAD/VMSAVE or VMRUN) — FS/GS base, KERNEL_GS_BASE, the SYSCALL
-/// and SYSENTER MSRs, and PAT (the VMCB's guest PAT under nested paging).
-/// Every other MSR exits.
-const PASS_THROUGH: [u32; 11] = [
-    0x174,
-    0x175,
-    0x176,
-    0x277,
-    0xc000_0081,
-    0xc000_0082,
-    0xc000_0083,
-    0xc000_0084,
-    0xc000_0100,
-    0xc000_0101,
-    0xc000_0102,
-];
-
+/// Every MSR exits except `backend::PASS_THROUGH_MSRS`.
 pub fn fill_msrpm(pa: u64) {
     fill(pa, 2, 0xff);
     let base = mem::phys_to_virt(pa) as *mut u8;
-    for msr in PASS_THROUGH {
+    for msr in crate::vm::backend::PASS_THROUGH_MSRS {
         // Two bits (read, write) per MSR; three 8 KiB-MSR ranges of 2 KiB.
         let range = match msr >> 16 {
             0 => 0,

@@ -9,29 +9,13 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 static MSR_BITMAP: AtomicU64 = AtomicU64::new(0);
 
-/// MSRs the guest reaches directly: FS/GS base, SYSENTER and PAT live in
-/// the VMCS; STAR, LSTAR, CSTAR, SFMASK and KERNEL_GS_BASE are switched by
-/// `msrs`. Every other MSR exits.
-const PASS_THROUGH: [u32; 11] = [
-    0x174,
-    0x175,
-    0x176,
-    0x277,
-    0xc000_0081,
-    0xc000_0082,
-    0xc000_0083,
-    0xc000_0084,
-    0xc000_0100,
-    0xc000_0101,
-    0xc000_0102,
-];
-
+/// Every MSR exits except `backend::PASS_THROUGH_MSRS`.
 pub fn make_msr_bitmap() -> Option<()> {
     let pa = mem::alloc_zeroed(1)?;
     let base = mem::phys_to_virt(pa) as *mut u8;
     // SAFETY: a fresh page of ours.
     unsafe { core::ptr::write_bytes(base, 0xff, 4096) };
-    for msr in PASS_THROUGH {
+    for msr in crate::vm::backend::PASS_THROUGH_MSRS {
         // Read bitmaps for low and high MSRs at 0 and 1 KiB, write bitmaps
         // 2 KiB further.
         let high = if msr >> 16 == 0xc000 { 1024 } else { 0 };
