@@ -13,7 +13,9 @@ use crate::obj::Ref;
 use abi::vcpu::{inj, intercept, mtd, request, VcpuState, VCPU_STATE_WORDS};
 
 /// Writes the exit state of the vCPU `caller` into `handler`'s UTCB;
-/// returns the number of words.
+/// returns the number of words. Kept out of line: the IPC paths that call
+/// it are hot for ordinary messages.
+#[inline(never)]
 pub fn write(caller: Ref<Ec>, handler: Ref<Ec>, call: &PendingCall) -> u64 {
     let Some(vr) = caller.get().vcpu else {
         return 0;
@@ -82,7 +84,9 @@ fn inj_ok(w: u64) -> bool {
 }
 
 /// Applies the handler's reply (MTD `m`) to the vCPU `caller`; stops the
-/// vCPU when the state is one the hypervisor cannot apply.
+/// vCPU when the state is one the hypervisor cannot apply. Out of line, as
+/// `write`.
+#[inline(never)]
 pub fn read_back(caller: Ref<Ec>, handler: Ref<Ec>, m: u64) {
     let Some(vr) = caller.get().vcpu else {
         return;
