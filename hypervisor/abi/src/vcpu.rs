@@ -22,7 +22,8 @@ pub use state::{mtd, word, Segment, Table, VcpuState, VCPU_STATE_WORDS};
 pub enum Exit {
     /// An intercepted exception (vector 0–31). Vectors 1 (#DB) and 17 (#AC)
     /// always exit (a guest could otherwise keep the CPU in an endless
-    /// delivery loop); the others exit when `intercepts` selects them.
+    /// delivery loop); 18 (#MC) never does (it stops the machine); the
+    /// others exit when `intercepts` selects them.
     /// `qual[0]` = error code (0 if none), `qual[1]` = faulting address for
     /// #PF (the guest's CR2 is not changed).
     Exception(u8),
@@ -60,8 +61,8 @@ pub enum Exit {
     Vmcall,
     /// PAUSE (when `intercepts` selects it).
     Pause,
-    /// XSETBV; index in `rcx`, value in `rdx:rax`. The reply's `xcr0` takes
-    /// effect only if the CPU supports it.
+    /// XSETBV; index in `rcx`, value in `rdx:rax`. A reply with an `xcr0`
+    /// the CPU cannot give the guest stops the vCPU.
     Xsetbv,
     /// RDTSC (when `intercepts` selects it).
     Rdtsc,
@@ -69,8 +70,9 @@ pub enum Exit {
     Rdtscp,
     /// The CPU refused to enter the guest with this state.
     InvalidState,
-    /// An instruction or event the hypervisor cannot virtualize (VMX or SVM
-    /// instructions, INVD, MONITOR/MWAIT, task switches, ...); the usual
+    /// An instruction or event the hypervisor cannot virtualize (the CPU's
+    /// own VMX or SVM instructions, INVD, MONITOR/MWAIT, task switches,
+    /// ...); the usual
     /// answer is to inject #UD. `qual[0]` = the vendor's exit code, for
     /// diagnostics only.
     Unsupported,

@@ -150,6 +150,7 @@ pub fn become_idle(handler: Ref<Ec>) {
     let h = handler.get();
     h.caller = None;
     h.sc = None;
+    h.vcpu_state_due = None;
     if h.state == State::Dead {
         return;
     }

@@ -102,6 +102,10 @@ pub struct Ec {
     pub portals: List<Ref<Pt>>,
     /// A vCPU's guest state and control page (`vm`); None for other ECs.
     pub vcpu: Option<Ref<crate::vm::vcpu::Vcpu>>,
+    /// A handler handed a vCPU's exit on another CPU: the vCPU and the MTD
+    /// whose state goes into its UTCB when it runs (on the vCPU's CPU, the
+    /// only one that may touch the vCPU's VMCS).
+    pub vcpu_state_due: Option<(Ref<Ec>, u64)>,
 }
 
 // The FPU area follows the EC in its page (see `fpu`).
@@ -207,6 +211,7 @@ pub fn build(
         deadline: 0,
         portals: List::new(),
         vcpu: None,
+        vcpu_state_due: None,
     };
     let new = match kmem::new_obj(Some(pd), value) {
         Ok(e) => e,

@@ -22,6 +22,9 @@ pub fn to_user(ec: Ref<Ec>) -> ! {
     if e.vcpu.is_some() {
         crate::vm::run::to_guest(ec)
     }
+    if e.vcpu_state_due.is_some() {
+        crate::vm::state::write_due(ec);
+    }
     if e.regs.rip >= USER_END {
         // SYSRET or IRET to a non-canonical address would fault in ring 0
         // with the user's registers (the SYSRET pitfall): stop the EC.

@@ -223,3 +223,12 @@ fn report(max: PageSize) {
         " tags"
     );
 }
+
+/// Under the kernel lock, right before entering `v`'s guest: vendor state
+/// that touches other vCPUs (Intel: the system-call MSRs, which saves the
+/// previous vCPU's into it while it cannot be destroyed).
+pub fn before_entry(v: &mut Vcpu) {
+    if backend() == Backend::Vmx {
+        vmx::before_entry(v);
+    }
+}

@@ -56,16 +56,15 @@ pub fn kick_all() {
 
 /// Before the vCPU with control page `control` of the space at `root`
 /// (bound to `cpu`) is freed: no CPU runs it and no CPU holds its VMCS.
-pub fn release(cpu: usize, control: u64, root: u64) {
+/// `set_up`: (Intel) the VMCS was loaded on its CPU at some time; it may be
+/// active there even when another VMCS is current, so that CPU VMCLEARs it.
+pub fn release(cpu: usize, control: u64, root: u64, set_up: bool) {
     kick(root);
-    if backend() != Backend::Vmx {
+    if backend() != Backend::Vmx || !set_up {
         return;
     }
     if cpu == me() {
         clear_here(control);
-        return;
-    }
-    if LOADED_VMCS[cpu].load(Ordering::SeqCst) != control {
         return;
     }
     CLEAR[cpu].store(control, Ordering::SeqCst);
@@ -82,8 +81,5 @@ pub fn service() {
 }
 
 fn clear_here(control: u64) {
-    if LOADED_VMCS[me()].load(Ordering::Relaxed) == control {
-        super::vmx::clear(control);
-        LOADED_VMCS[me()].store(0, Ordering::SeqCst);
-    }
+    super::vmx::clear(control);
 }

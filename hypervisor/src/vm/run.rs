@@ -76,9 +76,11 @@ pub fn to_guest(ec: Ref<Ec>) -> ! {
     exit::arm_timer();
     let g = &ec.get().pd.get().guest;
     let gen = g.gen.wrapping_add(backend::global_gen());
-    let flush = claim_tag(v.tag, v.id) || v.flushed_gen != gen;
+    let stale = core::mem::take(&mut v.force_flush);
+    let flush = claim_tag(v.tag, v.id) || v.flushed_gen != gen || stale;
     v.flushed_gen = gen;
     super::debug_regs::load(v);
+    backend::before_entry(v);
     remote::entering(v.root);
     fpu::enter_guest_xcr0(v.xcr0);
     lock::release();
@@ -118,7 +120,13 @@ extern "C" fn vm_exit_dispatch() -> ! {
     };
     match backend::decode(vr.get()) {
         Outcome::Resume => {}
-        Outcome::Deliver(exit) => deliver(ec, exit),
+        Outcome::Deliver(exit) => {
+            if exit == Exit::InvalidState {
+                // No entry happened: a flush it was to make never did.
+                vr.get().force_flush = true;
+            }
+            deliver(ec, exit)
+        }
     }
     destroy::run();
     sched::finish()

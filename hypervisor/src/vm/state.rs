@@ -17,11 +17,31 @@ use abi::vcpu::{inj, intercept, mtd, request, VcpuState, VCPU_STATE_WORDS};
 /// it are hot for ordinary messages.
 #[inline(never)]
 pub fn write(caller: Ref<Ec>, handler: Ref<Ec>, call: &PendingCall) -> u64 {
+    if caller.get().cpu as usize != crate::sched::this_index() {
+        // Handed over by a CPU that destroyed the previous caller: the
+        // state is written when the handler runs (`write_due`).
+        handler.get().vcpu_state_due = Some((caller, call.mtd));
+        return VCPU_STATE_WORDS as u64;
+    }
+    write_now(caller, handler, call.mtd)
+}
+
+/// Before `handler` runs (on its own CPU): the vCPU state a call handed
+/// to it on another CPU left to write.
+pub fn write_due(handler: Ref<Ec>) {
+    if let Some((caller, m)) = handler.get().vcpu_state_due.take() {
+        if handler.get().caller == Some(caller) {
+            write_now(caller, handler, m);
+        }
+    }
+}
+
+fn write_now(caller: Ref<Ec>, handler: Ref<Ec>, mtd_bits: u64) -> u64 {
     let Some(vr) = caller.get().vcpu else {
         return 0;
     };
     let v = vr.get();
-    let m = call.mtd & mtd::ALL;
+    let m = mtd_bits & mtd::ALL;
     let mut s = VcpuState::default();
     if m & mtd::GPRS != 0 {
         s.gpr = v.gpr;
@@ -113,6 +133,9 @@ pub fn read_back(caller: Ref<Ec>, handler: Ref<Ec>, m: u64) {
     }
     if m & mtd::INJ != 0 {
         v.inj = s.inj;
+        // A software interrupt or exception resumes after the instruction
+        // that exited.
+        v.inj_len = v.inst_len;
         v.requests = s.requests & request::ALL;
     }
     if m & mtd::INTERCEPTS != 0 {

@@ -64,6 +64,15 @@ pub struct Vcpu {
     pub tag: u64,
     /// AMD: an injected NMI's handler has not returned yet.
     pub nmi_blocked: bool,
+    /// The last entry may not have happened (an invalid-state exit), so the
+    /// flush it was to make is still due.
+    pub force_flush: bool,
+    /// Intel: `launched` as the last entry found it (restored when the
+    /// entry failed on the guest state, which leaves the VMCS as it was).
+    pub launched_at_entry: bool,
+    /// The length of the instruction an injected INT n / INT3 / INTO
+    /// resumes after.
+    pub inj_len: u64,
 }
 
 /// Makes `ec` (already built, not yet adopted) a vCPU of `pd`: gives the
@@ -111,6 +120,9 @@ pub fn attach(ec: Ref<Ec>, pd: Ref<Pd>) -> Result<(), Status> {
         root,
         tag: super::run::tag_for(id),
         nmi_blocked: false,
+        force_flush: false,
+        launched_at_entry: false,
+        inj_len: 0,
     };
     let v = match kmem::new_obj(Some(pd), value) {
         Ok(v) => v,
@@ -135,7 +147,8 @@ pub fn detach(ec: Ref<Ec>) {
     let pd = ec.get().pd;
     // No CPU may still run the guest or (Intel) hold the VMCS when its page
     // goes back to the pool.
-    remote::release(ec.get().cpu as usize, v.get().control, v.get().root);
+    let x = v.get();
+    remote::release(ec.get().cpu as usize, x.control, x.root, x.vmcs_ready);
     super::backend::forget(v.get());
     super::debug_regs::forget(v.get());
     kmem::free(pd, v.get().control);

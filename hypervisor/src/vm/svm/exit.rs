@@ -26,7 +26,7 @@ pub fn prepare_entry(v: &mut Vcpu, c: Vmcb) {
             kind
         };
         if kind == inj::kind::SOFT_INT || kind == inj::kind::SOFT_EXCEPTION {
-            c.write64(off::RIP, c.read64(off::RIP).wrapping_add(v.inst_len));
+            c.write64(off::RIP, c.read64(off::RIP).wrapping_add(v.inj_len));
         }
         if kind == inj::kind::NMI {
             // The guest is in its NMI handler until its IRET: watch for it.
@@ -99,8 +99,10 @@ pub fn decode(v: &mut Vcpu) -> Outcome {
     let (info1, info2) = (c.read64(off::EXIT_INFO1), c.read64(off::EXIT_INFO2));
     let pending = c.read64(off::EXIT_INT_INFO);
     if pending & inj::VALID != 0 {
-        // Interrupted while delivering an event: deliver it again.
+        // Interrupted while delivering an event: deliver it again (RIP is
+        // already past an INT n that was being delivered).
         v.inj = pending;
+        v.inj_len = 0;
     }
     let rip = c.read64(off::RIP);
     if code as u32 != u32::MAX {
@@ -126,8 +128,16 @@ pub fn decode(v: &mut Vcpu) -> Outcome {
             c.write32(off::MISC1, c.read32(off::MISC1) & !VINTR);
             Exit::IntrWindow
         }
+        0x52 => {
+            crate::println!("hypervisor: machine check while running a guest");
+            crate::fatal::stop_machine()
+        }
         0x40..=0x5f => {
             v.qual = [info1 & 0xffff_ffff, info2];
+            if matches!(code, 0x43 | 0x44) {
+                // INT3 and INTO (one byte; NRIP-save knows prefixes).
+                v.inst_len = len(1);
+            }
             Exit::Exception((code - 0x40) as u8)
         }
         0x74 => {

@@ -34,8 +34,8 @@ const XSETBV: u32 = 1 << 13;
 const RDPRU: u32 = 1 << 14;
 
 /// Exceptions that always exit: #DB and #AC (a guest could otherwise hold
-/// the CPU in an endless delivery loop).
-pub const ALWAYS_EXCEPTIONS: u32 = (1 << 1) | (1 << 17);
+/// the CPU in an endless delivery loop) and #MC (the host's machine check).
+pub const ALWAYS_EXCEPTIONS: u32 = (1 << 1) | (1 << 17) | (1 << 18);
 
 /// Writes the intercept vectors for the VMM's `intercepts` selection,
 /// keeping the dynamic window bits (VINTR, IRET) as they are.

@@ -224,7 +224,7 @@ pub fn load(v: &mut Vcpu, m: u64, s: &VcpuState) -> Result<(), &'static str> {
         c.write64(off::STAR, s.star);
         c.write64(off::LSTAR, s.lstar);
         c.write64(off::CSTAR, s.cstar);
-        c.write64(off::SFMASK, s.sfmask);
+        c.write64(off::SFMASK, s.sfmask & 0xffff_ffff);
         c.write64(off::KERNEL_GS_BASE, s.kernel_gs_base);
     }
     if m & mtd::PAT != 0 {

@@ -49,6 +49,7 @@ pub mod proc2 {
     pub const INVPCID: u32 = 1 << 12;
 }
 pub mod exit {
+    pub const SAVE_DEBUG: u32 = 1 << 2;
     pub const HOST_64: u32 = 1 << 9;
     pub const SAVE_PAT: u32 = 1 << 18;
     pub const LOAD_PAT: u32 = 1 << 19;
@@ -110,7 +111,12 @@ pub fn read() -> Option<()> {
     let proc2 = adjust(PROC2, proc2_want, proc2_need)?;
     let exit_need =
         exit::HOST_64 | exit::SAVE_EFER | exit::LOAD_EFER | exit::SAVE_PAT | exit::LOAD_PAT;
-    let exit = adjust(pick(EXIT, TRUE_EXIT), exit_need, exit_need)?;
+    // DR7 and DEBUGCTL are the guest's across exits where the CPU saves them.
+    let exit = adjust(
+        pick(EXIT, TRUE_EXIT),
+        exit_need | exit::SAVE_DEBUG,
+        exit_need,
+    )?;
     let entry_need = entry::LOAD_EFER | entry::LOAD_PAT | entry::LOAD_DEBUG;
     let entry = adjust(pick(ENTRY, TRUE_ENTRY), entry_need, entry_need)? & !entry::IA32E_GUEST;
     let ept = msr(EPT_VPID);

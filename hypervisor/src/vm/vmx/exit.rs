@@ -19,8 +19,8 @@ pub fn prepare_entry(v: &mut Vcpu) {
     if v.inj & inj::ERROR_VALID != 0 {
         write(f::ENTRY_EXCEPTION_ERROR, v.inj >> 32);
     }
-    if kind == inj::kind::SOFT_INT || kind == inj::kind::SOFT_EXCEPTION {
-        write(f::ENTRY_INSTRUCTION_LEN, v.inst_len);
+    if kind == inj::kind::SOFT_INT || kind == inj::kind::SOFT_EXCEPTION || kind == 5 {
+        write(f::ENTRY_INSTRUCTION_LEN, v.inj_len);
     }
     v.inj = 0;
 }
@@ -66,6 +66,9 @@ pub fn decode(v: &mut Vcpu) -> Outcome {
             0
         };
         v.inj = (vectoring & 0x8000_0fff) | error;
+        // An INT n, INT3, INTO or ICEBP cut short resumes after itself:
+        // the exit reports its length.
+        v.inj_len = read(f::EXIT_INSTRUCTION_LEN);
     }
     let len = read(f::EXIT_INSTRUCTION_LEN);
     v.qual = [0, 0];
@@ -74,8 +77,8 @@ pub fn decode(v: &mut Vcpu) -> Outcome {
     let basic = reason & 0xffff;
     if reason & (1 << 31) != 0 {
         // The CPU refused the guest state (33) or its MSR loads (34); the
-        // VMCS stays unlaunched, so the next try is a VMLAUNCH again.
-        v.launched = false;
+        // VMCS keeps the launch state it had.
+        v.launched = v.launched_at_entry;
         return Outcome::Deliver(Exit::InvalidState);
     }
     let exit = match basic {
@@ -88,18 +91,27 @@ pub fn decode(v: &mut Vcpu) -> Outcome {
                 }
                 return Outcome::Resume;
             }
+            if info & 0xff == 18 {
+                machine_check();
+            }
+            if info & (1 << 12) != 0 && vectoring & inj::VALID == 0 {
+                nmi_blocked_again();
+            }
             let error = if info & inj::ERROR_VALID != 0 {
                 read(f::EXIT_INTR_ERROR)
             } else {
                 0
             };
-            v.qual = [error, if info & 0xff == 14 { q } else { 0 }];
+            // #PF: the address; #DB: what triggered it (DR6-like bits).
+            let detail = matches!(info & 0xff, 1 | 14).then_some(q).unwrap_or(0);
+            v.qual = [error, detail];
             if (info >> 8) & 7 == 6 {
                 v.inst_len = len;
             }
             Exit::Exception(info as u8)
         }
         1 => return Outcome::Resume,
+        41 => machine_check(),
         2 => Exit::TripleFault,
         3 => Exit::Init,
         4 => {
@@ -126,6 +138,9 @@ pub fn decode(v: &mut Vcpu) -> Outcome {
             Exit::Io
         }
         48 => {
+            if q & (1 << 12) != 0 && vectoring & inj::VALID == 0 {
+                nmi_blocked_again();
+            }
             v.qual = [read(f::GUEST_PHYSICAL), ept_access(q)];
             Exit::GpaFault
         }
@@ -167,12 +182,29 @@ extern "C" fn vmx_entry_failed() -> ! {
     let error = read(f::INSTRUCTION_ERROR);
     if let Some(ec) = crate::sched::running().filter(|e| e.get().vcpu.is_some()) {
         if let Some(v) = ec.get().vcpu {
-            // The next attempt must VMLAUNCH again.
-            v.get().launched = false;
+            // A refused VMLAUNCH or VMRESUME leaves the launch state as it was.
+            v.get().launched = v.get().launched_at_entry;
         }
         crate::println!("vm: VM entry failed with VMX instruction error ", error);
         crate::vm::run::stop(ec, "the CPU refused to enter the guest with this state");
     }
     crate::obj::destroy::run();
     crate::sched::finish()
+}
+
+/// A machine check while the CPU ran a guest (or entered it): the
+/// hardware's, not the guest's. The machine stops, as for one in the host.
+fn machine_check() -> ! {
+    crate::println!("hypervisor: machine check while running a guest");
+    crate::fatal::stop_machine()
+}
+
+/// The exit interrupted an IRET that had already unblocked NMIs: the guest
+/// restarts that IRET, so NMIs are blocked until it completes.
+fn nmi_blocked_again() {
+    let state = read(f::GUEST_INTERRUPTIBILITY);
+    write(
+        f::GUEST_INTERRUPTIBILITY,
+        state | abi::vcpu::intr_state::NMI,
+    );
 }

@@ -125,6 +125,11 @@ pub fn clear(pa: u64) {
     }
 }
 
+/// Under the kernel lock, before `enter`: the guest's system-call MSRs.
+pub fn before_entry(v: &mut Vcpu) {
+    msrs::load_guest(v);
+}
+
 /// Enters the guest of `v` (see `vmx_enter`).
 pub fn enter(v: &mut Vcpu, flush: bool) -> ! {
     current(v);
@@ -133,7 +138,6 @@ pub fn enter(v: &mut Vcpu, flush: bool) -> ! {
         setup::flush(v);
     }
     exit::prepare_entry(v);
-    msrs::load_guest(v);
     let cpu = percpu::current();
     cpu.vm_gprs = v.gpr.as_mut_ptr() as u64;
     // See `vmx_enter`: an interrupt right after a failed entry.
@@ -142,6 +146,7 @@ pub fn enter(v: &mut Vcpu, flush: bool) -> ! {
         fn vmx_enter(launched: u64) -> !;
     }
     let launched = u64::from(v.launched);
+    v.launched_at_entry = v.launched;
     v.launched = true;
     // SAFETY: the VMCS is current and complete (setup, state loads), this
     // CPU is in VMX operation, the vCPU's registers stay valid until it

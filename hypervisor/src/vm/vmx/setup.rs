@@ -103,6 +103,13 @@ fn reset_guest() {
     write(f::GUEST_PAT, 0x0007_0406_0007_0406);
     write(f::GUEST_INTERRUPTIBILITY, 0);
     write(f::GUEST_ACTIVITY, 0);
+    for sysenter in [
+        f::GUEST_SYSENTER_CS,
+        f::GUEST_SYSENTER_ESP,
+        f::GUEST_SYSENTER_EIP,
+    ] {
+        write(sysenter, 0);
+    }
 }
 
 /// Drops every translation tagged with `v`'s EPT pointer on this CPU.

@@ -87,7 +87,8 @@ pub fn set_cr4(value: u64) {
 /// Writes the controls that follow the VMM's `intercepts`.
 pub fn apply_intercepts(v: &Vcpu) {
     let sel = v.intercepts;
-    let always = (1 << 1) | (1 << 17);
+    // #DB and #AC (endless delivery loops), #MC (the host's).
+    let always = (1 << 1) | (1 << 17) | (1 << 18);
     write(f::EXCEPTION_BITMAP, (sel & intercept::EXCEPTIONS) | always);
     set_cr(false, get_cr(false), sel & intercept::CR0_WRITE != 0);
     set_cr(true, get_cr(true), sel & intercept::CR4_WRITE != 0);
@@ -270,7 +271,14 @@ pub fn load(v: &mut Vcpu, m: u64, s: &VcpuState) -> Result<(), &'static str> {
     }
     if m & mtd::SYSCALL != 0 {
         super::msrs::current(v);
-        v.msrs = [s.star, s.lstar, s.cstar, s.sfmask, s.kernel_gs_base];
+        // SFMASK's upper half is reserved (WRMSR would fault on it).
+        v.msrs = [
+            s.star,
+            s.lstar,
+            s.cstar,
+            s.sfmask & 0xffff_ffff,
+            s.kernel_gs_base,
+        ];
     }
     if m & mtd::PAT != 0 {
         write(f::GUEST_PAT, s.pat);
