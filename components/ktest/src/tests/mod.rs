@@ -33,6 +33,7 @@ mod vm;
 mod vm_emul;
 mod vm_errors;
 pub mod vm_guest;
+mod vm_handover;
 pub mod vm_kit;
 mod vm_refusals;
 mod vm_seq;
@@ -73,4 +74,5 @@ pub const ALL: &[&[Test]] = &[
     vm_refusals::TESTS,
     vm::TESTS,
     vm_errors::TESTS,
+    vm_handover::TESTS,
 ];
