@@ -19,8 +19,10 @@ use raw_cpuid::CpuId;
 static USE_XSAVE: AtomicBool = AtomicBool::new(false);
 static XCR0: AtomicU64 = AtomicU64::new(0);
 
-/// x87, SSE, AVX, and the three AVX-512 components.
-const WANTED: u64 = 0b1110_0111;
+/// x87, SSE, AVX, the three AVX-512 components, and PKRU: the kernel never
+/// enables protection keys itself, but a guest may (CR4.PKE is the guest's),
+/// so its PKRU is switched with the rest of its state.
+const WANTED: u64 = 0b10_1110_0111;
 const AVX512: u64 = 0b1110_0000;
 
 fn xsetbv(value: u64) {
