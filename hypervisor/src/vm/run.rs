@@ -104,11 +104,7 @@ fn window() {
 /// CPU's fresh kernel stack with interrupts off.
 #[no_mangle]
 extern "C" fn vm_exit_dispatch() -> ! {
-    remote::left();
-    fpu::leave_guest_xcr0();
-    if backend::backend() == Backend::Vmx {
-        super::vmx::after_exit();
-    }
+    left_guest();
     window();
     lock::acquire();
     // The vCPU may have been destroyed, or its SC, meanwhile.
@@ -130,6 +126,17 @@ extern "C" fn vm_exit_dispatch() -> ! {
     }
     destroy::run();
     sched::finish()
+}
+
+/// First steps back in the host, before anything else (also after an
+/// entry the CPU refused): no longer inside a guest, the host's XCR0, and
+/// (Intel) the note that the descriptor-table limits need repair.
+pub fn left_guest() {
+    remote::left();
+    fpu::leave_guest_xcr0();
+    if backend::backend() == Backend::Vmx {
+        super::vmx::after_exit();
+    }
 }
 
 /// Delivers `exit` of the vCPU `ec` to the portal at its event base plus

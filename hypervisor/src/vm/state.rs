@@ -10,7 +10,40 @@ use crate::arch::fpu;
 use crate::ipc::utcb;
 use crate::obj::ec::{Ec, PendingCall};
 use crate::obj::Ref;
-use abi::vcpu::{inj, intercept, mtd, request, VcpuState, VCPU_STATE_WORDS};
+use abi::vcpu::{inj, intercept, mtd, request, Segment, VcpuState, VCPU_STATE_WORDS};
+
+/// The MTD bit that selects each segment register, in the order both
+/// vendors number them: ES, CS, SS, DS, FS, GS, LDTR, TR.
+pub const SEGMENT_MTD: [u64; 8] = [
+    mtd::DS_ES,
+    mtd::CS_SS,
+    mtd::CS_SS,
+    mtd::DS_ES,
+    mtd::FS_GS,
+    mtd::FS_GS,
+    mtd::TR_LDTR,
+    mtd::TR_LDTR,
+];
+
+/// Segment register `i` (in `SEGMENT_MTD` order) of `s`.
+pub fn segment(s: &VcpuState, i: usize) -> Segment {
+    [s.es, s.cs, s.ss, s.ds, s.fs, s.gs, s.ldtr, s.tr][i & 7]
+}
+
+/// Sets segment register `i` (in `SEGMENT_MTD` order) of `s`.
+pub fn set_segment(s: &mut VcpuState, i: usize, seg: Segment) {
+    let slot = match i & 7 {
+        0 => &mut s.es,
+        1 => &mut s.cs,
+        2 => &mut s.ss,
+        3 => &mut s.ds,
+        4 => &mut s.fs,
+        5 => &mut s.gs,
+        6 => &mut s.ldtr,
+        _ => &mut s.tr,
+    };
+    *slot = seg;
+}
 
 /// Writes the exit state of the vCPU `caller` into `handler`'s UTCB;
 /// returns the number of words. Kept out of line: the IPC paths that call

@@ -3,6 +3,7 @@
 //! the VMCB, hidden from the VMM), and EFER.LMA follows LME and CR0.PG.
 
 use super::vmcb::{off, Vmcb};
+use crate::vm::state::{segment, set_segment, SEGMENT_MTD};
 use crate::vm::vcpu::Vcpu;
 use abi::vcpu::{intr_state, mtd, Segment, Table, VcpuState};
 
@@ -14,6 +15,7 @@ const CR0_PG: u64 = 1 << 31;
 /// RFLAGS bits that exist; bit 1 is always set.
 const RFLAGS_DEFINED: u64 = 0x003f_7fd5;
 
+/// VMCB offsets of the segment registers, in `SEGMENT_MTD` order.
 const SEGMENTS: [usize; 8] = [
     off::ES,
     off::CS,
@@ -24,34 +26,6 @@ const SEGMENTS: [usize; 8] = [
     off::LDTR,
     off::TR,
 ];
-
-fn segs(s: &mut VcpuState) -> [&mut Segment; 8] {
-    [
-        &mut s.es,
-        &mut s.cs,
-        &mut s.ss,
-        &mut s.ds,
-        &mut s.fs,
-        &mut s.gs,
-        &mut s.ldtr,
-        &mut s.tr,
-    ]
-}
-
-/// Which segments (by `SEGMENTS` index) an MTD selects.
-fn selected(m: u64) -> [bool; 8] {
-    let has = |b| m & b != 0;
-    [
-        has(mtd::DS_ES),
-        has(mtd::CS_SS),
-        has(mtd::CS_SS),
-        has(mtd::DS_ES),
-        has(mtd::FS_GS),
-        has(mtd::FS_GS),
-        has(mtd::TR_LDTR),
-        has(mtd::TR_LDTR),
-    ]
-}
 
 /// The state of an x86 CPU after reset (until the VMM's STARTUP reply).
 pub fn reset(c: Vmcb) {
@@ -131,10 +105,9 @@ pub fn save(v: &mut Vcpu, m: u64, s: &mut VcpuState) {
     if m & mtd::DR7 != 0 {
         s.dr7 = c.read64(off::DR7);
     }
-    let pick = selected(m);
-    for (i, seg) in segs(s).into_iter().enumerate() {
-        if pick[i] {
-            *seg = c.segment(SEGMENTS[i]);
+    for (i, bit) in SEGMENT_MTD.iter().enumerate() {
+        if m & bit != 0 {
+            set_segment(s, i, c.segment(SEGMENTS[i]));
         }
     }
     if m & mtd::GDTR_IDTR != 0 {
@@ -198,11 +171,9 @@ pub fn load(v: &mut Vcpu, m: u64, s: &VcpuState) -> Result<(), &'static str> {
     if m & mtd::DR7 != 0 {
         c.write64(off::DR7, s.dr7);
     }
-    let pick = selected(m);
-    let mut copy = *s;
-    for (i, seg) in segs(&mut copy).into_iter().enumerate() {
-        if pick[i] {
-            c.set_segment(SEGMENTS[i], seg);
+    for (i, bit) in SEGMENT_MTD.iter().enumerate() {
+        if m & bit != 0 {
+            c.set_segment(SEGMENTS[i], &segment(s, i));
         }
     }
     if m & (mtd::CS_SS | mtd::CR) != 0 {

@@ -9,10 +9,10 @@ const PIN: u32 = 0x481;
 const PROC: u32 = 0x482;
 const EXIT: u32 = 0x483;
 const ENTRY: u32 = 0x484;
-pub const CR0_FIXED0: u32 = 0x486;
-pub const CR0_FIXED1: u32 = 0x487;
-pub const CR4_FIXED0: u32 = 0x488;
-pub const CR4_FIXED1: u32 = 0x489;
+const CR0_FIXED0: u32 = 0x486;
+const CR0_FIXED1: u32 = 0x487;
+const CR4_FIXED0: u32 = 0x488;
+const CR4_FIXED1: u32 = 0x489;
 const PROC2: u32 = 0x48b;
 const EPT_VPID: u32 = 0x48c;
 const TRUE_PIN: u32 = 0x48d;
@@ -71,6 +71,12 @@ pub static EXIT_CTL: AtomicU64 = AtomicU64::new(0);
 pub static ENTRY_CTL: AtomicU64 = AtomicU64::new(0);
 /// EPT/VPID capabilities (IA32_VMX_EPT_VPID_CAP).
 pub static EPT_CAPS: AtomicU64 = AtomicU64::new(0);
+/// CR0 and CR4 bits that must be 1 / may be 1 in VMX operation (CR0.PE and
+/// CR0.PG are free with unrestricted guests).
+pub static CR0_MUST: AtomicU64 = AtomicU64::new(0);
+pub static CR0_MAY: AtomicU64 = AtomicU64::new(0);
+pub static CR4_MUST: AtomicU64 = AtomicU64::new(0);
+pub static CR4_MAY: AtomicU64 = AtomicU64::new(0);
 
 pub fn msr(index: u32) -> u64 {
     // SAFETY: only VMX capability MSRs are read, after CPUID reported VMX.
@@ -132,6 +138,11 @@ pub fn read() -> Option<()> {
     EXIT_CTL.store(u64::from(exit), Ordering::Relaxed);
     ENTRY_CTL.store(u64::from(entry), Ordering::Relaxed);
     EPT_CAPS.store(ept, Ordering::Relaxed);
+    const PE_PG: u64 = 1 | (1 << 31);
+    CR0_MUST.store(msr(CR0_FIXED0) & !PE_PG, Ordering::Relaxed);
+    CR0_MAY.store(msr(CR0_FIXED1), Ordering::Relaxed);
+    CR4_MUST.store(msr(CR4_FIXED0), Ordering::Relaxed);
+    CR4_MAY.store(msr(CR4_FIXED1), Ordering::Relaxed);
     Some(())
 }
 

@@ -175,9 +175,7 @@ pub fn decode(v: &mut Vcpu) -> Outcome {
 #[no_mangle]
 extern "C" fn vmx_entry_failed() -> ! {
     crate::arch::percpu::current().vm_window = false;
-    crate::vm::remote::left();
-    crate::arch::fpu::leave_guest_xcr0();
-    super::after_exit();
+    crate::vm::run::left_guest();
     crate::sched::lock::acquire();
     let error = read(f::INSTRUCTION_ERROR);
     if let Some(ec) = crate::sched::running().filter(|e| e.get().vcpu.is_some()) {

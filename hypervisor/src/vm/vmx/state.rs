@@ -12,10 +12,10 @@
 
 use super::caps::{self, entry, get, proc};
 use super::vmcs::{field as f, read, segment_fields, write};
+use crate::vm::state::{segment, set_segment, SEGMENT_MTD};
 use crate::vm::vcpu::Vcpu;
 use abi::vcpu::{intercept, mtd, Segment, Table, VcpuState};
 
-const CR0_PE: u64 = 1;
 const CR0_PG: u64 = 1 << 31;
 const CR4_PAE: u64 = 1 << 5;
 const EFER_LME: u64 = 1 << 8;
@@ -38,16 +38,13 @@ fn from_vmx_ar(a: u64) -> u16 {
     }
 }
 
-/// (must be 1, may be 1) for CR0 (PE and PG are free with unrestricted
-/// guests) or CR4.
+/// (must be 1, may be 1) for CR0 or CR4.
 fn fixed(cr4: bool) -> (u64, u64) {
-    let (f0, f1) = if cr4 {
-        (caps::CR4_FIXED0, caps::CR4_FIXED1)
+    if cr4 {
+        (get(&caps::CR4_MUST), get(&caps::CR4_MAY))
     } else {
-        (caps::CR0_FIXED0, caps::CR0_FIXED1)
-    };
-    let must = caps::msr(f0) & !if cr4 { 0 } else { CR0_PE | CR0_PG };
-    (must, caps::msr(f1))
+        (get(&caps::CR0_MUST), get(&caps::CR0_MAY))
+    }
 }
 
 fn set_cr(cr4: bool, value: u64, intercepted: bool) {
@@ -117,30 +114,6 @@ pub fn proc_controls(v: &Vcpu) -> u64 {
     u64::from(p)
 }
 
-const PICKS: [(u64, u32); 8] = [
-    (mtd::DS_ES, 0),
-    (mtd::CS_SS, 1),
-    (mtd::CS_SS, 2),
-    (mtd::DS_ES, 3),
-    (mtd::FS_GS, 4),
-    (mtd::FS_GS, 5),
-    (mtd::TR_LDTR, 6),
-    (mtd::TR_LDTR, 7),
-];
-
-fn seg_of(s: &mut VcpuState, i: u32) -> &mut Segment {
-    match i {
-        0 => &mut s.es,
-        1 => &mut s.cs,
-        2 => &mut s.ss,
-        3 => &mut s.ds,
-        4 => &mut s.fs,
-        5 => &mut s.gs,
-        6 => &mut s.ldtr,
-        _ => &mut s.tr,
-    }
-}
-
 /// Copies the parts `m` selects (beyond the neutral ones) into `s`.
 pub fn save(v: &mut Vcpu, m: u64, s: &mut VcpuState) {
     super::current(v);
@@ -163,15 +136,16 @@ pub fn save(v: &mut Vcpu, m: u64, s: &mut VcpuState) {
     if m & mtd::DR7 != 0 {
         s.dr7 = read(f::GUEST_DR7);
     }
-    for (bit, i) in PICKS {
+    for (i, bit) in SEGMENT_MTD.iter().enumerate() {
         if m & bit != 0 {
-            let (sel, limit, ar, base) = segment_fields(i);
-            *seg_of(s, i) = Segment {
+            let (sel, limit, ar, base) = segment_fields(i as u32);
+            let seg = Segment {
                 sel: read(sel) as u16,
                 ar: from_vmx_ar(read(ar)),
                 limit: read(limit) as u32,
                 base: read(base),
             };
+            set_segment(s, i, seg);
         }
     }
     if m & mtd::GDTR_IDTR != 0 {
@@ -247,11 +221,10 @@ pub fn load(v: &mut Vcpu, m: u64, s: &VcpuState) -> Result<(), &'static str> {
     if m & mtd::DR7 != 0 {
         write(f::GUEST_DR7, s.dr7);
     }
-    let mut copy = *s;
-    for (bit, i) in PICKS {
+    for (i, bit) in SEGMENT_MTD.iter().enumerate() {
         if m & bit != 0 {
-            let g = *seg_of(&mut copy, i);
-            let (sel, limit, ar, base) = segment_fields(i);
+            let g = segment(s, i);
+            let (sel, limit, ar, base) = segment_fields(i as u32);
             write(sel, u64::from(g.sel));
             write(limit, u64::from(g.limit));
             write(ar, to_vmx_ar(g.ar));
