@@ -1,5 +1,7 @@
-//! `cargo xtask build`: links the freestanding boot images — the hypervisor and the ring-3
-//! programs of [`USER_IMAGES`] — and copies them to `target/images/<package>.elf`.
+//! `cargo xtask build`: links the freestanding boot images — the hypervisor, the ring-3
+//! programs of [`USER_IMAGES`] and the guest kernels of [`GUEST_IMAGES`] — and copies them to
+//! `target/images/<package>.elf`, with the guest configurations of [`GUEST_CONFIGS`] beside
+//! them.
 //!
 //! The hypervisor and the user programs have separate target directories because their
 //! RUSTFLAGS differ (the user programs share one, and one cargo invocation), and the target triple
@@ -26,6 +28,15 @@ pub const USER_IMAGES: &[&str] = &[
     "root-pd", // the root protection domain; gets `--root-args`
     "ktest",   // native test components
 ];
+
+/// Guest kernels of our own, booted by the VMM (boot modules after the user images).
+pub const GUEST_IMAGES: &[&str] = &[
+    "testkernel", // guests/testkernel: the platform device tests
+];
+
+/// Guest configurations (root-pd's `vms=<file>`), copied to `target/images/` and loaded as
+/// boot modules after the images.
+pub const GUEST_CONFIGS: &[&str] = &["guests/tests.vms", "guests/chaos.vms"];
 
 /// One cargo invocation that links freestanding images.
 struct Image<'a> {
@@ -54,6 +65,19 @@ const USER: Image = Image {
                 -C link-arg=-Wl,-z,norelro",
 };
 
+/// Guest kernels run in ring 0 of a VM, where interrupts arrive on the running stack: no red
+/// zone. Otherwise linked like the user programs (their own linker script at 1 MiB comes from
+/// their build script).
+const GUEST: Image = Image {
+    packages: GUEST_IMAGES,
+    target_dir: "guest",
+    rustflags: "-C relocation-model=static -C target-feature=-sse,-sse2 -C no-redzone=yes \
+                -C link-arg=-nostartfiles -C link-arg=-nostdlib -C link-arg=-static \
+                -C link-arg=-no-pie -C link-arg=-Wl,--gc-sections \
+                -C link-arg=-Wl,--build-id=none -C link-arg=-Wl,-z,max-page-size=4096 \
+                -C link-arg=-Wl,-z,norelro",
+};
+
 impl Image<'_> {
     fn target_dir(&self) -> PathBuf {
         paths::root().join("target").join(self.target_dir)
@@ -73,16 +97,36 @@ pub struct Module {
     pub args: String,
 }
 
-/// The boot modules in order: every user image, root-pd first with `root_args`.
+/// The boot modules in order: every user image, root-pd first with `root_args`, then the
+/// guest kernels and the guest configurations.
 pub fn modules(root_args: &str) -> Vec<Module> {
-    USER_IMAGES
-        .iter()
+    let images = USER_IMAGES.iter().chain(GUEST_IMAGES);
+    let files = images
+        .map(|package| paths::image_file(package))
+        .chain(GUEST_CONFIGS.iter().map(|c| config_file(c)));
+    files
         .enumerate()
-        .map(|(i, package)| Module {
-            file: paths::image_file(package),
+        .map(|(i, file)| Module {
+            file,
             args: if i == 0 { root_args.trim() } else { "" }.to_string(),
         })
         .collect()
+}
+
+/// The file name of a guest configuration in `target/images/`.
+fn config_file(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
+}
+
+/// Copies the guest configurations next to the images.
+fn copy_configs() -> Result<()> {
+    std::fs::create_dir_all(paths::images())?;
+    for c in GUEST_CONFIGS {
+        let (src, dest) = (paths::root().join(c), paths::images().join(config_file(c)));
+        std::fs::copy(&src, &dest)
+            .with_context(|| format!("copying {} to {}", src.display(), dest.display()))?;
+    }
+    Ok(())
 }
 
 /// Builds every image, copies them to `target/images/` and prints the hypervisor's sizes.
@@ -90,9 +134,10 @@ pub fn modules(root_args: &str) -> Vec<Module> {
 /// naming every failure.
 pub fn build() -> Result<()> {
     let mut filter = sse_warning::Filter::new();
-    let failures: Vec<String> = [HYPERVISOR, USER]
+    let failures: Vec<String> = [HYPERVISOR, USER, GUEST]
         .iter()
         .filter_map(|image| build_image(image, &mut filter).err())
+        .chain(copy_configs().err())
         .map(|e| format!("{e:#}"))
         .collect();
     if filter.dropped() > 0 {
@@ -104,7 +149,7 @@ pub fn build() -> Result<()> {
     let sizes = elf::sizes(&paths::hypervisor_elf())?;
     println!("hypervisor: {sizes}");
     let images: Vec<String> = std::iter::once(paths::hypervisor_elf())
-        .chain(USER_IMAGES.iter().map(|p| paths::image(p)))
+        .chain(USER_IMAGES.iter().chain(GUEST_IMAGES).map(|p| paths::image(p)))
         .map(|p| paths::relative(&p).display().to_string())
         .collect();
     println!("images: {}", images.join(", "));
@@ -190,6 +235,11 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(modules.len(), USER_IMAGES.len());
+        assert_eq!(
+            modules.len(),
+            USER_IMAGES.len() + GUEST_IMAGES.len() + GUEST_CONFIGS.len()
+        );
+        assert_eq!(modules.last().unwrap().file, "chaos.vms");
+        assert!(modules[1..].iter().all(|m| m.args.is_empty()));
     }
 }
