@@ -10,7 +10,8 @@ pub struct NotRam {
     pub gpa: u64,
 }
 
-/// Guest-physical memory. `&self` for writes too: the guest writes its own
+/// Guest-physical memory (usable as `dyn`; the generic helpers need a
+/// concrete type). `&self` for writes too: the guest writes its own
 /// memory concurrently anyway, and every vCPU's handler shares one view.
 pub trait GuestMemory {
     /// Copies `buf.len()` bytes from `gpa`.
@@ -19,14 +20,20 @@ pub trait GuestMemory {
     fn write(&self, gpa: u64, buf: &[u8]) -> Result<(), NotRam>;
 
     /// Reads a little-endian value of `N` bytes (N ≤ 8).
-    fn read_le<const N: usize>(&self, gpa: u64) -> Result<u64, NotRam> {
+    fn read_le<const N: usize>(&self, gpa: u64) -> Result<u64, NotRam>
+    where
+        Self: Sized,
+    {
         let mut b = [0u8; 8];
         self.read(gpa, &mut b[..N])?;
         Ok(u64::from_le_bytes(b))
     }
 
     /// Writes the low `N` bytes of `value`, little-endian (N ≤ 8).
-    fn write_le<const N: usize>(&self, gpa: u64, value: u64) -> Result<(), NotRam> {
+    fn write_le<const N: usize>(&self, gpa: u64, value: u64) -> Result<(), NotRam>
+    where
+        Self: Sized,
+    {
         self.write(gpa, &value.to_le_bytes()[..N])
     }
 }
