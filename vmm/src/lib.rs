@@ -23,6 +23,7 @@ extern crate alloc;
 
 pub mod apic;
 pub mod bus;
+pub mod config;
 pub mod ctx;
 pub mod devices;
 pub mod loader;
