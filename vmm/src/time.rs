@@ -44,7 +44,8 @@ impl TscRate {
 
     /// The instant `tsc` reaches, seen from `now` (never before `now`).
     pub fn at_tsc(self, now: Time, tsc: u64) -> u64 {
-        now.ns + self.ticks_to_ns(tsc.saturating_sub(now.tsc))
+        now.ns
+            .saturating_add(self.ticks_to_ns(tsc.saturating_sub(now.tsc)))
     }
 }
 
