@@ -1,6 +1,8 @@
-//! The PC platform's device models. Each file holds one device; every
-//! device implements [`Device`](crate::bus::Device) except the interrupt
-//! controllers, which the platform also drives directly.
+//! The PC platform's device models. Each file (or folder) holds one device;
+//! every device implements [`Device`](crate::bus::Device), and the
+//! interrupt controllers also have the calls the platform drives them with.
 
+pub mod ioapic;
+pub mod lapic;
 pub mod pic;
 pub mod pit;
