@@ -124,7 +124,9 @@ fn parse_vm(w: &[String]) -> Result<VmSpec, &'static str> {
     let name_ok = !name.is_empty()
         && name.len() <= MAX_NAME
         && !name.contains('=')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !name_ok {
         return Err("a guest name is 1-15 letters, digits, '-' or '_'");
     }
@@ -143,7 +145,11 @@ fn parse_vm(w: &[String]) -> Result<VmSpec, &'static str> {
             "kernel" => v.kernel = value.into(),
             "cmdline" => v.cmdline = value.into(),
             "modules" => {
-                v.modules = value.split(',').filter(|m| !m.is_empty()).map(String::from).collect()
+                v.modules = value
+                    .split(',')
+                    .filter(|m| !m.is_empty())
+                    .map(String::from)
+                    .collect()
             }
             "cpus" => v.cpus = number(value).ok_or("cpus= wants a number")? as u32,
             "mem" => v.mem = size(value).ok_or("mem= wants a size such as 64M")?,

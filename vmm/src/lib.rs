@@ -10,6 +10,8 @@
 //! - [`ctx`]: what a device sees of the rest of the machine during an access
 //!   (the time, the vCPU, and an outbox for interrupts and machine events);
 //! - [`mem`]: guest-physical memory behind a trait;
+//! - [`platform`]: the devices put together and wired;
+//! - [`config`]: guest description lines;
 //! - [`time`]: the guest's clock (nanoseconds and TSC);
 //! - [`devices`]: the PC platform's device models;
 //! - [`emul`]: the instruction emulator for MMIO and string port I/O;
@@ -28,4 +30,5 @@ pub mod ctx;
 pub mod devices;
 pub mod loader;
 pub mod mem;
+pub mod platform;
 pub mod time;

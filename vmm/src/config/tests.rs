@@ -10,7 +10,8 @@ fn vm(line: &str) -> VmSpec {
 
 #[test]
 fn a_full_line_parses() {
-    let v = vm(r#"vm pit kernel=tk.elf cmdline="test=pit secs=2" modules=a,b cpus=2 mem=64M cpu=1"#);
+    let v =
+        vm(r#"vm pit kernel=tk.elf cmdline="test=pit secs=2" modules=a,b cpus=2 mem=64M cpu=1"#);
     assert_eq!(v.name, "pit");
     assert_eq!(v.kernel, "tk.elf");
     assert_eq!(v.cmdline, "test=pit secs=2");
@@ -55,13 +56,29 @@ fn errors_name_the_line() {
     for (text, line, what) in cases {
         let e = parse(text).unwrap_err();
         assert_eq!(e.line, line, "{}", String::from_utf8_lossy(text));
-        assert!(e.what.contains(what), "{}: {}", String::from_utf8_lossy(text), e.what);
+        assert!(
+            e.what.contains(what),
+            "{}: {}",
+            String::from_utf8_lossy(text),
+            e.what
+        );
     }
-    assert_eq!(parse(b"vm a kernel=k mem=99999999999999999999G").unwrap_err().what, "mem= wants a size such as 64M");
-    assert_eq!(parse(&[b'v', b'm', b' ', 0xff]).unwrap_err().what, "not UTF-8");
+    assert_eq!(
+        parse(b"vm a kernel=k mem=99999999999999999999G")
+            .unwrap_err()
+            .what,
+        "mem= wants a size such as 64M"
+    );
+    assert_eq!(
+        parse(&[b'v', b'm', b' ', 0xff]).unwrap_err().what,
+        "not UTF-8"
+    );
 }
 
 #[test]
 fn quoted_words_keep_spaces_and_empty_quotes_are_a_value() {
-    assert_eq!(words(r#"a "b c" d="" e"#).unwrap(), vec!["a", "b c", "d=", "e"]);
+    assert_eq!(
+        words(r#"a "b c" d="" e"#).unwrap(),
+        vec!["a", "b c", "d=", "e"]
+    );
 }

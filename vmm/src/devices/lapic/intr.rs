@@ -133,6 +133,11 @@ impl Lapic {
         }
     }
 
+    /// Whether an NMI is pending (without taking it).
+    pub fn nmi_pending(&self) -> bool {
+        self.nmi
+    }
+
     /// An NMI is pending (LVT or message); taking it clears it.
     pub fn take_nmi(&mut self) -> bool {
         core::mem::take(&mut self.nmi)
