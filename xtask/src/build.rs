@@ -27,6 +27,7 @@ const TARGET: &str = "x86_64-unknown-linux-gnu";
 pub const USER_IMAGES: &[&str] = &[
     "root-pd", // the root protection domain; gets `--root-args`
     "ktest",   // native test components
+    "vmm-bin", // the per-guest VMM
 ];
 
 /// Guest kernels of our own, booted by the VMM (boot modules after the user images).
