@@ -25,5 +25,6 @@ pub mod apic;
 pub mod bus;
 pub mod ctx;
 pub mod devices;
+pub mod emul;
 pub mod mem;
 pub mod time;
