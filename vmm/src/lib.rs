@@ -15,7 +15,8 @@
 //! - [`time`]: the guest's clock (nanoseconds and TSC);
 //! - [`devices`]: the PC platform's device models;
 //! - [`emul`]: the instruction emulator for MMIO and string port I/O;
-//! - [`loader`]: guest kernel loaders.
+//! - [`loader`]: guest kernel loaders;
+//! - [`vcpu`]: what the VMM does with each VM exit.
 //!
 //! Device models never make hypercalls and never block: they compute, raise
 //! lines, and say when they next need the clock ([`Device::deadline`](bus::Device::deadline)).
@@ -28,7 +29,9 @@ pub mod bus;
 pub mod config;
 pub mod ctx;
 pub mod devices;
+pub mod emul;
 pub mod loader;
 pub mod mem;
 pub mod platform;
 pub mod time;
+pub mod vcpu;
