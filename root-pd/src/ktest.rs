@@ -18,7 +18,7 @@
 
 use abi::cap::rights;
 use abi::cap::PHYS_WINDOW;
-use abi::hip::{mem_kind, Hip, HipModule};
+use abi::hip::{Hip, HipModule};
 use abi::ObjType;
 use user_rt::loader::{layout, sel, BumpFrames, Code, LoadError, Loader, Platform, StartSpec};
 use user_rt::sys::{self, root, Sm};
@@ -51,7 +51,7 @@ fn say(what: &str) {
 /// Starts ktest with `mode` appended to its command line (`""`: the test
 /// suite, `"bench"`: the benchmarks) and waits for it; says why if it
 /// could not be started.
-pub fn run(hip: &Hip, mode: &str, quirk: Option<&[u8]>) {
+pub fn run(hip: &Hip, frames: &mut BumpFrames, mode: &str, quirk: Option<&[u8]>) {
     let Some(module) = hip
         .modules()
         .iter()
@@ -64,7 +64,7 @@ pub fn run(hip: &Hip, mode: &str, quirk: Option<&[u8]>) {
         say("cannot start ktest: its module is not page-aligned");
         return;
     }
-    match start(hip, module, mode, quirk) {
+    match start(hip, frames, module, mode, quirk) {
         Ok(done) => {
             say("ktest started");
             match done.down() {
@@ -84,22 +84,19 @@ pub fn run(hip: &Hip, mode: &str, quirk: Option<&[u8]>) {
     }
 }
 
-fn start(hip: &Hip, module: &HipModule, mode: &str, quirk: Option<&[u8]>) -> Result<Sm, LoadError> {
+fn start(
+    hip: &Hip,
+    frames: &mut BumpFrames,
+    module: &HipModule,
+    mode: &str,
+    quirk: Option<&[u8]>,
+) -> Result<Sm, LoadError> {
     let size = module.size;
     // SAFETY: boot modules are mapped in the physical window (the root PD's
     // start state); nothing writes them.
     let image = unsafe {
         core::slice::from_raw_parts((PHYS_WINDOW + module.base) as *const u8, size as usize)
     };
-    let largest = hip
-        .memory()
-        .iter()
-        .filter(|m| m.kind == mem_kind::USABLE)
-        .max_by_key(|m| m.size)
-        .ok_or(LoadError::NoMemory)?;
-    // SAFETY: usable RAM is mapped read-write at PHYS_WINDOW + phys in the
-    // root PD and nothing else of root-pd uses it.
-    let mut frames = unsafe { BumpFrames::new(PHYS_WINDOW + largest.base, largest.size) };
     let ram = frames
         .take(KTEST_RAM / 4096, 2 << 20)
         .ok_or(LoadError::NoMemory)?;
@@ -116,13 +113,7 @@ fn start(hip: &Hip, module: &HipModule, mode: &str, quirk: Option<&[u8]>) -> Res
     };
     let done =
         sys::create_sm(DONE_SEL, root::PD, 0).map_err(|s| LoadError::Kernel("create_sm", s))?;
-    let mut l = Loader::new(
-        root::PD,
-        &mut frames,
-        platform,
-        PD_SEL,
-        (q.limit - q.used) / 2,
-    )?;
+    let mut l = Loader::new(root::PD, frames, platform, PD_SEL, (q.limit - q.used) / 2)?;
     l.load_elf(image, Code::Copy)?;
     let args = Line::new().bytes(hip.string(module.cmdline));
     let mut args = args.str(" ").str(mode);

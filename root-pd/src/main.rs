@@ -11,6 +11,8 @@
 //!   fault of root-pd is reported as its own and is not a hypervisor panic;
 //! - `test`: start the native kernel test suite (`ktest`, see [`ktest`]) and
 //!   wait for it to finish before doing what `then=` says;
+//! - `vms=<file>`: start the guests the configuration module `<file>`
+//!   describes, one VMM each, and wait for them (see [`vms`]);
 //! - `bench`: start ktest in its benchmark mode (it prints `bench: <name>=
 //!   <value> <unit>` lines), wait for it, then print `bench: done` (what
 //!   `cargo xtask bench` waits for).
@@ -30,6 +32,18 @@ use freestanding as _;
 
 mod ktest;
 mod start_state;
+mod vms;
+mod wallclock;
+
+extern crate alloc;
+
+use user_rt::loader::BumpFrames;
+use user_rt::Heap;
+
+#[global_allocator]
+static HEAP: Heap = Heap::new();
+/// root-pd's heap (configuration parsing, bookkeeping of guests).
+const HEAP_BYTES: u64 = 1 << 20;
 
 user_rt::entry!(main);
 user_rt::panic_handler!();
@@ -137,6 +151,30 @@ fn fault(kind: &[u8]) {
     }
 }
 
+/// The page allocator over the largest usable RAM region (what root-pd
+/// hands its children), after taking the heap from it.
+fn frames(hip: &Hip) -> Option<BumpFrames> {
+    let largest = hip
+        .memory()
+        .iter()
+        .filter(|m| m.kind == mem_kind::USABLE)
+        .max_by_key(|m| m.size)?;
+    if largest.size < 2 * HEAP_BYTES {
+        return None;
+    }
+    let base = abi::cap::PHYS_WINDOW + largest.base;
+    // SAFETY: usable RAM is mapped read-write at PHYS_WINDOW + phys in the
+    // root PD and nothing else of root-pd uses it; the heap takes the first
+    // HEAP_BYTES, the page allocator the rest.
+    unsafe {
+        HEAP.init(base as usize, HEAP_BYTES as usize);
+        Some(BumpFrames::new(
+            base + HEAP_BYTES,
+            largest.size - HEAP_BYTES,
+        ))
+    }
+}
+
 /// Entered with the HIP's address, which the hypervisor passes to the root
 /// PD only.
 fn main(hip: u64) -> ! {
@@ -173,15 +211,22 @@ fn main(hip: u64) -> ! {
             .str(" MiB device memory in the window")
             .print();
     }
+    let Some(mut frames) = frames(hip) else {
+        Line::new().str("root-pd: no usable RAM; stopping").print();
+        user_rt::start::idle();
+    };
     let cmdline = own_cmdline(hip);
     if let Some(kind) = option(cmdline, b"fault") {
         fault(kind);
     }
     if cmdline.split(|b| *b == b' ').any(|w| w == b"test") {
-        ktest::run(hip, "", option(cmdline, b"quirk"));
+        ktest::run(hip, &mut frames, "", option(cmdline, b"quirk"));
+    }
+    if let Some(file) = option(cmdline, b"vms") {
+        vms::run(hip, &mut frames, file);
     }
     if cmdline.split(|b| *b == b' ').any(|w| w == b"bench") {
-        ktest::run(hip, "bench", option(cmdline, b"quirk"));
+        ktest::run(hip, &mut frames, "bench", option(cmdline, b"quirk"));
         Line::new().str("bench: done").print();
     }
     match option(cmdline, b"then").unwrap_or(b"poweroff") {

@@ -163,7 +163,7 @@ fn parse_vm(w: &[String]) -> Result<VmSpec, &'static str> {
     if v.cpus == 0 || v.cpus > MAX_VCPUS {
         return Err("cpus= must be 1 to 8");
     }
-    if !(MIN_MEM..=MAX_MEM).contains(&v.mem) || v.mem % MIN_MEM != 0 {
+    if !(MIN_MEM..=MAX_MEM).contains(&v.mem) || !v.mem.is_multiple_of(MIN_MEM) {
         return Err("mem= must be a multiple of 2M from 2M to 3G");
     }
     Ok(v)

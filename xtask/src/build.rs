@@ -150,7 +150,12 @@ pub fn build() -> Result<()> {
     let sizes = elf::sizes(&paths::hypervisor_elf())?;
     println!("hypervisor: {sizes}");
     let images: Vec<String> = std::iter::once(paths::hypervisor_elf())
-        .chain(USER_IMAGES.iter().chain(GUEST_IMAGES).map(|p| paths::image(p)))
+        .chain(
+            USER_IMAGES
+                .iter()
+                .chain(GUEST_IMAGES)
+                .map(|p| paths::image(p)),
+        )
         .map(|p| paths::relative(&p).display().to_string())
         .collect();
     println!("images: {}", images.join(", "));

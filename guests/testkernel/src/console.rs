@@ -42,7 +42,10 @@ pub struct Line {
 
 impl Line {
     pub fn new() -> Self {
-        Self { buf: [0; 160], len: 0 }
+        Self {
+            buf: [0; 160],
+            len: 0,
+        }
     }
 
     pub fn bytes(mut self, s: &[u8]) -> Self {

@@ -65,9 +65,16 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
         b"smp" => tests::smp::run(),
         b"chaos" => tests::chaos::run(),
         b"spin" => tests::spin::run(&mb),
-        _ => console::fail(name, "unknown test (want test=pit|rtc|lapic|ioapic|serial|fwcfg|smp|chaos|spin)"),
+        _ => console::fail(
+            name,
+            "unknown test (want test=pit|rtc|lapic|ioapic|serial|fwcfg|smp|chaos|spin)",
+        ),
     }
-    Line::new().str("testkernel: ").str(name).str(": passed").print();
+    Line::new()
+        .str("testkernel: ")
+        .str(name)
+        .str(": passed")
+        .print();
     exit(PASS)
 }
 

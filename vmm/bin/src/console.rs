@@ -10,6 +10,11 @@ pub struct Prefixed {
 
 impl vmm::platform::Console for Prefixed {
     fn line(&mut self, text: &[u8]) {
-        Line::new().str("[").str(&self.name).str("] ").bytes(text).print();
+        Line::new()
+            .str("[")
+            .str(&self.name)
+            .str("] ")
+            .bytes(text)
+            .print();
     }
 }

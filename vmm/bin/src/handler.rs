@@ -72,7 +72,7 @@ fn step(v: &Vmm, i: usize, f: impl FnOnce(&mut Env) -> Outcome) -> Outcome {
             cpus: v.vcpus.len() as u32,
             host_cpuid: &host::cpuid,
             xcr0_mask: v.xcr0_mask,
-            ram: vmm::mem::GuestMemory::len(&v.ram),
+            ram: v.ram.len(),
         };
         let out = f(&mut env);
         (out, env.platform.take_kicks(), env.platform.deadline())
@@ -88,8 +88,10 @@ fn halt(v: &Vmm, i: usize, state: &mut VcpuState) -> Outcome {
     let if_set = state.rflags & (1 << 9) != 0;
     let me = &v.vcpus[i];
     loop {
-        me.run
-            .store(if if_set { run::HALTED } else { run::ASLEEP }, Ordering::Release);
+        me.run.store(
+            if if_set { run::HALTED } else { run::ASLEEP },
+            Ordering::Release,
+        );
         if !if_set && v.all_asleep() {
             return Outcome::Stop(StopReason::Asleep);
         }

@@ -22,6 +22,7 @@ mod clock;
 mod console;
 mod handler;
 mod host;
+mod lock;
 mod report;
 mod shared;
 mod timer;
@@ -76,14 +77,21 @@ fn main(_utcb: u64) -> ! {
     let spec = match vmm::config::parse_line(line) {
         Ok(vmm::config::Item::Vm(s)) => s,
         _ => {
-            Line::new().str("vmm: bad guest description: ").str(line).print();
+            Line::new()
+                .str("vmm: bad guest description: ")
+                .str(line)
+                .print();
             finish(info)
         }
     };
     let v = match vm::setup(info, &mut a, &spec, epoch) {
         Ok(v) => shared::VMM.call_once(|| v),
         Err(e) => {
-            let l = Line::new().str("vmm[").str(&spec.name).str("]: cannot start: ").str(e.what);
+            let l = Line::new()
+                .str("vmm[")
+                .str(&spec.name)
+                .str("]: cannot start: ")
+                .str(e.what);
             l.str(" ").str(e.status.map_or("", |s| s.name())).print();
             finish(info)
         }
@@ -92,7 +100,10 @@ fn main(_utcb: u64) -> ! {
     for vc in &v.vcpus {
         let s = a.sels(1);
         if let Err(e) = sys::create_sc(s, vc.ec, VCPU_PRIO, QUANTUM_US) {
-            Line::new().str("vmm: create_sc (vcpu) failed: ").str(e.name()).print();
+            Line::new()
+                .str("vmm: create_sc (vcpu) failed: ")
+                .str(e.name())
+                .print();
             v.stopped.store(true, Ordering::Release);
         }
     }

@@ -7,7 +7,12 @@ use vmm::ctx::Stop;
 use vmm::vcpu::StopReason;
 
 pub fn say(name: &str, what: &str) {
-    Line::new().str("vmm[").str(name).str("]: ").str(what).print();
+    Line::new()
+        .str("vmm[")
+        .str(name)
+        .str("]: ")
+        .str(what)
+        .print();
 }
 
 /// `vmm[NAME]: stopped: WHY; vcpu V, exit E, rip R`.

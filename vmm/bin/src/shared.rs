@@ -11,6 +11,7 @@ use vmm::mem::Ram;
 use vmm::platform::Platform;
 
 use crate::clock::Clock;
+use crate::lock::Lock;
 
 /// What a vCPU is doing, as far as waking it goes.
 pub mod run {
@@ -37,7 +38,7 @@ pub struct Vcpu {
 
 pub struct Vmm {
     pub name: String,
-    pub platform: spin::Mutex<Platform>,
+    pub platform: Lock<Platform>,
     pub ram: Ram,
     pub clock: Clock,
     pub vcpus: Vec<Vcpu>,

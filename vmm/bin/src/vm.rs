@@ -9,7 +9,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8};
 use abi::cap::rights;
 use abi::vcpu::{mtd, Exit};
 use abi::Space;
-use user_rt::loader::{layout, plan, BumpFrames, Frames, StartInfo};
+use user_rt::loader::{layout, plan, BumpFrames, StartInfo};
 use user_rt::start::entry_sp;
 use user_rt::sys::{self, Crd, EcSpec, Mtd, Pd, Selector, Sm, Status};
 use vmm::config::VmSpec;
@@ -20,6 +20,7 @@ use vmm::platform::{Config, Platform};
 use crate::clock::Clock;
 use crate::console::Prefixed;
 use crate::handler;
+use crate::lock::Lock;
 use crate::shared::{run, Vcpu, Vmm};
 
 /// Kernel memory the guest PD gets (its vCPUs, guest page tables).
@@ -112,12 +113,17 @@ pub fn setup(
     }
     // SAFETY: the `guest` item is ours alone (read-write-execute) and from
     // here on only reached through `Ram`.
-    let ram = Ram::new(unsafe { core::slice::from_raw_parts_mut(guest_at as *mut u8, spec.mem as usize) });
+    let ram = Ram::new(unsafe {
+        core::slice::from_raw_parts_mut(guest_at as *mut u8, spec.mem as usize)
+    });
     let kernel = item(info, "kernel").ok_or(fail("no `kernel` item"))?;
     let mut modules = Vec::new();
     for (i, name) in spec.modules.iter().enumerate() {
         let key = ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"];
-        let data = key.get(i).and_then(|k| item(info, k)).ok_or(fail("a module item is missing"))?;
+        let data = key
+            .get(i)
+            .and_then(|k| item(info, k))
+            .ok_or(fail("a module item is missing"))?;
         modules.push(Module {
             data,
             cmdline: name.as_bytes(),
@@ -146,7 +152,10 @@ pub fn setup(
         epoch_secs,
     };
     let name = spec.name.clone();
-    let platform = Platform::new(&cfg, alloc::boxed::Box::new(Prefixed { name: name.clone() }));
+    let platform = Platform::new(
+        &cfg,
+        alloc::boxed::Box::new(Prefixed { name: name.clone() }),
+    );
     let first = spec.cpu.unwrap_or(0);
     let mut vcpus = Vec::new();
     for i in 0..spec.cpus as usize {
@@ -155,7 +164,7 @@ pub fn setup(
     }
     Ok(Vmm {
         name: String::from(name.as_str()),
-        platform: spin::Mutex::new(platform),
+        platform: Lock::new(platform, a.sm()?),
         ram,
         clock,
         vcpus,
@@ -169,7 +178,10 @@ pub fn setup(
 
 /// vCPU `i` on host CPU `cpu`: its handler EC, portals and the vCPU EC.
 fn vcpu(a: &mut Alloc, gpd: Pd, i: usize, cpu: u32) -> Result<Vcpu, SetupError> {
-    let stack = a.frames.take(STACK / plan::PAGE, plan::PAGE).ok_or(fail("out of RAM for stacks"))?;
+    let stack = a
+        .frames
+        .take(STACK / plan::PAGE, plan::PAGE)
+        .ok_or(fail("out of RAM for stacks"))?;
     let utcb = a.va();
     let spec = EcSpec::local(a.me, cpu, utcb, entry_sp(stack + STACK), 0);
     let hsel = a.sels(1);

@@ -23,6 +23,9 @@ use crate::time::TscRate;
 
 pub use crate::devices::uart::Console;
 
+/// The port ranges a device claims.
+type Ranges<'a> = &'a [(u64, u64)];
+
 /// COM1.
 const COM1: u16 = 0x3f8;
 const COM1_IRQ: u8 = 4;
@@ -69,7 +72,7 @@ impl Platform {
             pm::AcpiPm::new(PM_BASE),
         );
         let (debug_ranges, pm_ranges) = (debug_exit.ranges(), pm.ranges());
-        let devices: [(Box<dyn Device>, &[(u64, u64)]); 7] = [
+        let devices: [(Box<dyn Device>, Ranges); 7] = [
             (Box::new(pit::Pit::new()), &pit::RANGES),
             (
                 Box::new(rtc::Rtc::new(cfg.epoch_secs, below_4g, cfg.ram - below_4g)),

@@ -97,6 +97,10 @@ mod tests {
         assert_eq!(guest_cpuid(&host, 0xb, 1, 2, 4), [2, 4, 0x201, 2]);
         assert_eq!(guest_cpuid(&host, 0xb, 2, 2, 4)[1], 0, "no further level");
         assert_eq!(guest_cpuid(&host, 0xb, 1, 0, 1)[0], 0);
-        assert_eq!(guest_cpuid(&host, 7, 0, 0, 1), [7, 1, 2, 3], "others pass through");
+        assert_eq!(
+            guest_cpuid(&host, 7, 0, 0, 1),
+            [7, 1, 2, 3],
+            "others pass through"
+        );
     }
 }

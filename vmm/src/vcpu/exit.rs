@@ -106,7 +106,13 @@ fn dispatch(exit: Exit, state: &mut VcpuState, env: &mut Env) -> Outcome {
         }
         Exit::Rdmsr => {
             let m = state.gpr[1] as u32;
-            let v = env.platform.rdmsr(env.now, env.vcpu, m).or_else(|| msr::read(m));
+            let v = if m == msr::EFER {
+                Some(state.efer)
+            } else {
+                env.platform
+                    .rdmsr(env.now, env.vcpu, m)
+                    .or_else(|| msr::read(m))
+            };
             match v {
                 Some(v) => {
                     state.gpr[0] = v & 0xffff_ffff;
@@ -120,7 +126,15 @@ fn dispatch(exit: Exit, state: &mut VcpuState, env: &mut Env) -> Outcome {
         Exit::Wrmsr => {
             let m = state.gpr[1] as u32;
             let v = (state.gpr[2] << 32) | (state.gpr[0] & 0xffff_ffff);
-            if env.platform.wrmsr(env.now, env.vcpu, m, v) || msr::write(m, v) {
+            if m == msr::EFER {
+                match msr::efer(state, v) {
+                    Some(e) => {
+                        state.efer = e;
+                        skip(state);
+                    }
+                    None => inject::exception(state, 13, Some(0)),
+                }
+            } else if env.platform.wrmsr(env.now, env.vcpu, m, v) || msr::write(m, v) {
                 skip(state);
             } else {
                 inject::exception(state, 13, Some(0));
@@ -211,7 +225,11 @@ fn port_io(state: &mut VcpuState, env: &mut Env) -> Outcome {
     if q & io::IN != 0 {
         let v = u64::from(env.platform.io_read(env.now, env.vcpu, port, size)) & mask;
         // A 32-bit IN zero-extends into RAX; narrower ones keep the rest.
-        state.gpr[0] = if size == 4 { v } else { (state.gpr[0] & !mask) | v };
+        state.gpr[0] = if size == 4 {
+            v
+        } else {
+            (state.gpr[0] & !mask) | v
+        };
     } else {
         let v = (state.gpr[0] & mask) as u32;
         env.platform.io_write(env.now, env.vcpu, port, size, v);

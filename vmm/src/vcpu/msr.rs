@@ -8,6 +8,30 @@
 //! without effect; the rest raise #GP, which is what a kernel expects of
 //! an MSR its CPUID did not promise.
 
+use abi::vcpu::VcpuState;
+
+/// IA32_EFER: part of the vCPU state the hypervisor switches, but writes
+/// are the VMM's to check.
+pub const EFER: u32 = 0xc000_0080;
+const EFER_SCE: u64 = 1 << 0;
+const EFER_LME: u64 = 1 << 8;
+const EFER_LMA: u64 = 1 << 10;
+const EFER_NXE: u64 = 1 << 11;
+
+/// The EFER a guest write of `v` leaves, or `None` for #GP: reserved bits
+/// (SVME among them: no nested virtualization), or LME changed while
+/// paging is on. LMA is the processor's and keeps its value.
+pub fn efer(state: &VcpuState, v: u64) -> Option<u64> {
+    if v & !(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE) != 0 {
+        return None;
+    }
+    let paging = state.cr0 & (1 << 31) != 0;
+    if paging && (v ^ state.efer) & EFER_LME != 0 {
+        return None;
+    }
+    Some((v & !EFER_LMA) | (state.efer & EFER_LMA))
+}
+
 /// IA32_MISC_ENABLE: fast strings (bit 0) on, as firmware leaves it.
 const MISC_ENABLE: u32 = 0x1a0;
 /// What a guest reads from the MSRs this module knows, `None` for #GP.
@@ -55,5 +79,20 @@ mod tests {
         assert!(!write(0x2ff, 0xc06), "MTRRs cannot be enabled");
         assert!(!write(0x3a, 5), "feature control is locked");
         assert!(!write(0x12345, 0));
+    }
+
+    #[test]
+    fn efer_takes_sce_lme_nxe_and_keeps_lma() {
+        let mut s = VcpuState::default();
+        assert_eq!(efer(&s, EFER_LME | EFER_NXE), Some(EFER_LME | EFER_NXE));
+        assert_eq!(efer(&s, EFER_LMA), Some(0), "LMA is not the guest's to set");
+        assert_eq!(efer(&s, 1 << 12), None, "SVME");
+        s.cr0 = 1 << 31;
+        s.efer = EFER_LME | EFER_LMA;
+        assert_eq!(efer(&s, 0), None, "LME cleared with paging on");
+        assert_eq!(
+            efer(&s, EFER_LME | EFER_SCE),
+            Some(EFER_LME | EFER_LMA | EFER_SCE)
+        );
     }
 }

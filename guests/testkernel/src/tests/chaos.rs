@@ -27,7 +27,7 @@ impl Rng {
 
 /// A page of random bytes to execute.
 #[repr(align(4096))]
-struct Page([u8; 4096]);
+struct Page(#[allow(dead_code)] [u8; 4096]);
 static mut CODE: Page = Page([0; 4096]);
 
 pub fn run() {
@@ -57,17 +57,25 @@ pub fn run() {
             }
         }
     }
-    for addr in [0xc000_0000u64, 0xd000_0000, 0xfed0_0000, 0xfeb0_0000, 0xfff0_0000] {
+    for addr in [
+        0xc000_0000u64,
+        0xd000_0000,
+        0xfed0_0000,
+        0xfeb0_0000,
+        0xfff0_0000,
+    ] {
         mmio_write(addr, rng.next() as u32);
         mmio_read(addr + 4);
     }
     say("chaos: every MMIO register written");
-    // SAFETY: CODE is this test's own page; nothing else reads it.
-    let code = unsafe { &mut *(&raw mut CODE) };
-    for b in code.0.iter_mut() {
-        *b = rng.next() as u8;
+    let code = (&raw mut CODE).cast::<u8>();
+    for i in 0..4096 {
+        // SAFETY: inside CODE, this test's own page; nothing else uses it.
+        unsafe { code.add(i).write(rng.next() as u8) };
     }
-    Line::new().str("testkernel: chaos: jumping into random bytes").print();
+    Line::new()
+        .str("testkernel: chaos: jumping into random bytes")
+        .print();
     let null_idt = [0u16; 5];
     // SAFETY: deliberately not sound: the point is to execute garbage with
     // no IDT, so the first exception becomes a triple fault.
@@ -76,7 +84,7 @@ pub fn run() {
             "lidt [{idt}]",
             "jmp {code}",
             idt = in(reg) null_idt.as_ptr(),
-            code = in(reg) code.0.as_ptr(),
+            code = in(reg) code,
             options(noreturn)
         )
     }

@@ -34,8 +34,16 @@ pub fn run() {
     pic::init();
     lapic::enable();
     let ver = ioapic::read(1);
-    check(T, (ver >> 16) & 0xff >= 23, "fewer than 24 redirection entries");
-    check(T, ioapic::entry(2) & ioapic::MASKED != 0, "pin 2 not masked at reset");
+    check(
+        T,
+        (ver >> 16) & 0xff >= 23,
+        "fewer than 24 redirection entries",
+    );
+    check(
+        T,
+        ioapic::entry(2) & ioapic::MASKED != 0,
+        "pin 2 not masked at reset",
+    );
     let me = lapic::id() as u8;
 
     idt::hook(PIT_VECTOR, pit_tick);
@@ -62,8 +70,20 @@ pub fn run() {
     io::cli();
     rtc::write(0x0b, rtc::read(0x0b) & !0x40);
     rtc::read(0x0c);
-    ioapic::route(8, ioapic::MASKED | ioapic::LEVEL | u32::from(RTC_VECTOR), me);
+    ioapic::route(
+        8,
+        ioapic::MASKED | ioapic::LEVEL | u32::from(RTC_VECTOR),
+        me,
+    );
     check(T, done, "fewer than 16 RTC interrupts through pin 8 in 3 s");
-    check(T, IRR_CLEAR.load(Ordering::Relaxed) == 0, "remote IRR clear inside the handler of a level-triggered entry");
-    check(T, ioapic::entry(8) & ioapic::REMOTE_IRR == 0, "remote IRR still set after the EOI");
+    check(
+        T,
+        IRR_CLEAR.load(Ordering::Relaxed) == 0,
+        "remote IRR clear inside the handler of a level-triggered entry",
+    );
+    check(
+        T,
+        ioapic::entry(8) & ioapic::REMOTE_IRR == 0,
+        "remote IRR still set after the EOI",
+    );
 }

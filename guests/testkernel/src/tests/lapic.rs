@@ -49,18 +49,33 @@ fn timers(mode: &str) {
     let cur = lapic::read(lapic::TIMER_CUR);
     check(T, cur <= 100_000, "current count above the initial count");
     wait_count(ONE_SHOT, base[0] + 1, "no one-shot timer interrupt in 3 s");
-    check(T, lapic::read(lapic::TIMER_CUR) == 0, "current count not 0 after a one-shot expired");
+    check(
+        T,
+        lapic::read(lapic::TIMER_CUR) == 0,
+        "current count not 0 after a one-shot expired",
+    );
     let before = idt::count(ONE_SHOT);
     pm::wait(20, || false);
-    check(T, idt::count(ONE_SHOT) == before, "a one-shot timer fired twice");
+    check(
+        T,
+        idt::count(ONE_SHOT) == before,
+        "a one-shot timer fired twice",
+    );
 
     // Periodic: five interrupts, then masked.
     lapic::write(lapic::LVT_TIMER, lapic::PERIODIC | u32::from(PERIODIC));
     let start = pm::now_us();
     lapic::write(lapic::TIMER_INIT, 200_000);
-    wait_count(PERIODIC, base[1] + 5, "fewer than 5 periodic timer interrupts in 3 s");
+    wait_count(
+        PERIODIC,
+        base[1] + 5,
+        "fewer than 5 periodic timer interrupts in 3 s",
+    );
     report(T, "5 periodic interrupts in", pm::now_us() - start, " us");
-    lapic::write(lapic::LVT_TIMER, lapic::MASKED | lapic::PERIODIC | u32::from(PERIODIC));
+    lapic::write(
+        lapic::LVT_TIMER,
+        lapic::MASKED | lapic::PERIODIC | u32::from(PERIODIC),
+    );
     lapic::write(lapic::TIMER_INIT, 0);
 
     // TSC deadline, where CPUID says so.
@@ -69,7 +84,11 @@ fn timers(mode: &str) {
         let deadline = rdtsc() + 2_000_000;
         wrmsr(lapic::TSC_DEADLINE_MSR, deadline);
         wait_count(DEADLINE, base[2] + 1, "no TSC-deadline interrupt in 3 s");
-        check(T, FIRED_AT.load(Ordering::Relaxed) >= deadline, "TSC-deadline interrupt before the deadline");
+        check(
+            T,
+            FIRED_AT.load(Ordering::Relaxed) >= deadline,
+            "TSC-deadline interrupt before the deadline",
+        );
         say("tsc-deadline ok");
     } else {
         fail(T, "CPUID does not offer TSC-deadline mode");
@@ -86,7 +105,11 @@ pub fn run() {
         idt::hook(v, eoi);
     }
     idt::hook(DEADLINE, deadline_fired);
-    check(T, lapic::read(lapic::VERSION) & 0xff >= 0x10, "not an integrated APIC version");
+    check(
+        T,
+        lapic::read(lapic::VERSION) & 0xff >= 0x10,
+        "not an integrated APIC version",
+    );
     timers("lapic: xAPIC mode");
     if cpuid(1).2 & (1 << 21) == 0 {
         fail(T, "CPUID does not offer x2APIC");

@@ -37,18 +37,30 @@ pub fn run() {
 
     let a = pit::read0();
     let b = pit::read0();
-    check(T, a <= COUNT && b <= COUNT, "latched count above the reload value");
+    check(
+        T,
+        a <= COUNT && b <= COUNT,
+        "latched count above the reload value",
+    );
     // Mode 2 (bits 1-3), access lo/hi (bits 4-5), output high between
     // the short low pulses.
     let st = pit::status(0);
-    check(T, st & 0x3e == 0x34, "read-back status of channel 0 is not mode 2, lo/hi");
+    check(
+        T,
+        st & 0x3e == 0x34,
+        "read-back status of channel 0 is not mode 2, lo/hi",
+    );
     pic::mask_all();
     pit::stop();
 
     // Channel 2: 10 ms one-shot (11932 clocks), polled.
     let start = pm::now_us();
     pit::start_ch2(11932);
-    check(T, !pit::ch2_out(), "channel 2 output high right after the count was loaded");
+    check(
+        T,
+        !pit::ch2_out(),
+        "channel 2 output high right after the count was loaded",
+    );
     let fired = pm::wait(2000, pit::ch2_out);
     let us = pm::now_us() - start;
     check(T, fired, "channel 2 never reached its terminal count");

@@ -34,8 +34,16 @@ pub fn run() {
         .dec(u64::from(t.sec))
         .print();
     check(T, (2024..2200).contains(&t.year), "implausible year");
-    check(T, (1..=12).contains(&t.month) && (1..=31).contains(&t.day), "implausible date");
-    check(T, t.hour < 24 && t.min < 60 && t.sec < 60, "implausible time");
+    check(
+        T,
+        (1..=12).contains(&t.month) && (1..=31).contains(&t.day),
+        "implausible date",
+    );
+    check(
+        T,
+        t.hour < 24 && t.min < 60 && t.sec < 60,
+        "implausible time",
+    );
     let first = rtc::now().sec;
     check(
         T,
@@ -64,11 +72,27 @@ pub fn run() {
     // Set 2031-07-04 12:34:56 (BCD, 24 h) and read it back.
     let b = rtc::read(0x0b);
     rtc::write(0x0b, (b | 0x80 | 0x02) & !0x04);
-    for (reg, v) in [(0u8, 0x56u8), (2, 0x34), (4, 0x12), (7, 0x04), (8, 0x07), (9, 0x31), (0x32, 0x20)] {
+    for (reg, v) in [
+        (0u8, 0x56u8),
+        (2, 0x34),
+        (4, 0x12),
+        (7, 0x04),
+        (8, 0x07),
+        (9, 0x31),
+        (0x32, 0x20),
+    ] {
         rtc::write(reg, v);
     }
     rtc::write(0x0b, rtc::read(0x0b) & !0x80);
     let t = rtc::now();
-    check(T, t.year == 2031 && t.month == 7 && t.day == 4, "the date written did not read back");
-    check(T, t.hour == 12 && t.min == 34 && t.sec >= 56, "the time written did not read back");
+    check(
+        T,
+        t.year == 2031 && t.month == 7 && t.day == 4,
+        "the date written did not read back",
+    );
+    check(
+        T,
+        t.hour == 12 && t.min == 34 && t.sec >= 56,
+        "the time written did not read back",
+    );
 }

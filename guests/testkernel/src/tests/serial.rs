@@ -25,9 +25,17 @@ pub fn run() {
     // Loopback: MCR bit 4; a byte sent comes back in RBR and MCR's
     // outputs show up in MSR's inputs.
     outb(COM1 + 4, 0x1f);
-    check(T, inb(COM1 + 6) & 0xf0 == 0xf0, "loopback: MSR does not mirror MCR");
+    check(
+        T,
+        inb(COM1 + 6) & 0xf0 == 0xf0,
+        "loopback: MSR does not mirror MCR",
+    );
     outb(COM1, 0xa5);
-    check(T, pm::wait(100, || inb(COM1 + 5) & 1 != 0), "loopback: no byte received");
+    check(
+        T,
+        pm::wait(100, || inb(COM1 + 5) & 1 != 0),
+        "loopback: no byte received",
+    );
     check(T, inb(COM1) == 0xa5, "loopback: wrong byte received");
     outb(COM1 + 4, 0x03);
 

@@ -31,9 +31,17 @@ pub fn run() {
         "not every AP came up within 3 s",
     );
     let want = ((1u32 << cpus) - 1) & !1;
-    check(T, IDS.load(Ordering::Acquire) == want, "the APs' APIC IDs are not 1..cpus");
+    check(
+        T,
+        IDS.load(Ordering::Acquire) == want,
+        "the APs' APIC IDs are not 1..cpus",
+    );
     let stage = |n: u32| (0..aps as usize).all(|i| STAGE[i].load(Ordering::Acquire) >= n);
-    check(T, pm::wait(3000, || stage(1)), "an AP's own APIC timer did not fire");
+    check(
+        T,
+        pm::wait(3000, || stage(1)),
+        "an AP's own APIC timer did not fire",
+    );
     for id in 1..cpus {
         lapic::ipi(id, u32::from(TO_AP));
     }

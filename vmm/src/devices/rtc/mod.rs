@@ -39,7 +39,7 @@
 //! next one only when it would raise the line.
 
 mod alarm;
-mod calendar;
+pub mod calendar;
 mod clock;
 mod regs;
 #[cfg(test)]
