@@ -8,6 +8,9 @@
 //! - `vmbench/guest.S`: CPUID round trips and TSC gaps for ktest's VM-exit
 //!   benchmarks.
 //!
-//! The recipe for the Linux guest (a Debian kernel with a busybox
-//! initramfs) is not built yet.
+//! Beside them, `guests/testkernel` is a Multiboot test kernel of its own
+//! (a separate crate, linked at 1 MiB) that the VMM boots for its platform
+//! tests, and `tests.vms` / `chaos.vms` are the guest configurations
+//! root-pd reads (`vms=<file>`). The recipe for the Linux guest (a Debian
+//! kernel with a busybox initramfs) is not built yet.
 #![cfg_attr(not(test), no_std)]
