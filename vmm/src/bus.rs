@@ -44,6 +44,22 @@ pub fn all_ones(size: u8) -> u64 {
     }
 }
 
+/// A wide port access as the ISA bus carries it out: byte cycles at
+/// ascending ports, `byte(port)` answering each, assembled little-endian.
+/// Devices that keep byte-wide registers implement `read` with this.
+pub fn read_bytes(addr: u64, size: u8, mut byte: impl FnMut(u64) -> u8) -> u64 {
+    (0..u64::from(size.min(8))).fold(0, |v, i| {
+        v | u64::from(byte(addr.wrapping_add(i))) << (8 * i)
+    })
+}
+
+/// The write side of [`read_bytes`]: `byte(port, value)` per byte.
+pub fn write_bytes(addr: u64, size: u8, value: u64, mut byte: impl FnMut(u64, u8)) {
+    for i in 0..u64::from(size.min(8)) {
+        byte(addr.wrapping_add(i), (value >> (8 * i)) as u8);
+    }
+}
+
 /// A claim on the range `[base, base + len)` overlaps an earlier one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Overlap {
@@ -139,6 +155,15 @@ mod tests {
         assert_eq!(bus.find(0x110), Some(3));
         assert_eq!(bus.find(0xff), Some(4));
         assert_eq!(bus.find(u64::MAX), Some(5));
+    }
+
+    #[test]
+    fn wide_accesses_are_byte_cycles_at_ascending_ports() {
+        assert_eq!(read_bytes(0x40, 4, |p| p as u8), 0x4342_4140);
+        assert_eq!(read_bytes(0x40, 1, |p| p as u8), 0x40);
+        let mut seen = Vec::new();
+        write_bytes(u64::MAX, 2, 0xbeef, |p, b| seen.push((p, b)));
+        assert_eq!(seen, [(u64::MAX, 0xef), (0, 0xbe)]);
     }
 
     #[test]

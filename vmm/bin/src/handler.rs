@@ -103,9 +103,11 @@ fn halt(v: &Vmm, i: usize, state: &mut VcpuState) -> Outcome {
             if p.take_init(i as u32) {
                 return Outcome::WaitSipi;
             }
+            // HLT ends on an NMI, or on an interrupt the guest takes.
             match p.pending(i as u32) {
-                Some(vmm::platform::Intr::Nmi) => vcpu::handle(Exit::Recall, state, env),
-                Some(_) if if_set => vcpu::handle(Exit::Recall, state, env),
+                Some(what) if if_set || what == vmm::platform::Intr::Nmi => {
+                    vcpu::handle(Exit::Recall, state, env)
+                }
                 _ => Outcome::Halt,
             }
         });

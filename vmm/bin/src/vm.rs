@@ -2,7 +2,6 @@
 //! guest-physical space, and per vCPU a handler EC with one portal per
 //! exit, the vCPU itself, and the semaphore that wakes its handler.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8};
 
@@ -163,7 +162,7 @@ pub fn setup(
         vcpus.push(vcpu(a, gpd, i, cpu)?);
     }
     Ok(Vmm {
-        name: String::from(name.as_str()),
+        name,
         platform: Lock::new(platform, a.sm()?),
         ram,
         clock,

@@ -19,7 +19,7 @@
 //! Accesses may have any width at any offset; each byte is the byte of the
 //! register it falls in, and bytes between the blocks read as all ones.
 
-use crate::bus::Device;
+use crate::bus::{read_bytes, Device};
 use crate::ctx::{Ctx, Stop};
 use crate::time::scale;
 
@@ -97,10 +97,7 @@ impl Device for AcpiPm {
 
     fn read(&mut self, ctx: &mut Ctx, addr: u64, size: u8) -> u64 {
         let off = addr.wrapping_sub(u64::from(self.base));
-        (0..u64::from(size.min(8))).fold(0, |v, i| {
-            let b = self.read_byte(ctx.now.ns, off.wrapping_add(i));
-            v | u64::from(b) << (8 * i)
-        })
+        read_bytes(off, size, |o| self.read_byte(ctx.now.ns, o))
     }
 
     fn write(&mut self, ctx: &mut Ctx, addr: u64, size: u8, value: u64) {

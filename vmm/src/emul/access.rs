@@ -14,13 +14,14 @@ use iced_x86::Instruction;
 use super::mode::Mode;
 use super::paging::walk;
 use super::regs::{gpr, mask};
-use super::{Access, Fault, MmioBus, Phys};
+use super::{Access, Fault, MmioBus};
+use crate::mem::GuestMemory;
 
 const PAGE: u64 = 0xfff;
 
 /// What every access of one instruction shares.
 pub(super) struct Env<'a> {
-    pub mem: &'a dyn Phys,
+    pub mem: &'a dyn GuestMemory,
     pub mode: Mode,
     /// The faulting page (guest-physical, page aligned); an unaligned
     /// value (`u64::MAX`) for none.
@@ -60,7 +61,7 @@ impl Place {
     }
 
     /// The place's bytes from RAM; the address outside RAM if not all is.
-    fn ram_read(&self, mem: &dyn Phys) -> Result<u64, u64> {
+    fn ram_read(&self, mem: &dyn GuestMemory) -> Result<u64, u64> {
         let mut b = [0u8; 8];
         for (gpa, from, to) in self.parts().into_iter().filter(|p| p.1 < p.2) {
             let buf = b.get_mut(from..to).ok_or(gpa)?;
@@ -71,7 +72,7 @@ impl Place {
 
     /// Writes RAM only if RAM backs the whole place (checked by reading it
     /// first, so a place half in RAM is not half written).
-    fn ram_write(&self, mem: &dyn Phys, value: u64) -> Result<(), u64> {
+    fn ram_write(&self, mem: &dyn GuestMemory, value: u64) -> Result<(), u64> {
         self.ram_read(mem)?;
         let b = value.to_le_bytes();
         for (gpa, from, to) in self.parts().into_iter().filter(|p| p.1 < p.2) {

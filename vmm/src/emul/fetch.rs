@@ -13,7 +13,8 @@ use iced_x86::{Decoder, DecoderError, DecoderOptions, Instruction, Register};
 
 use super::mode::Mode;
 use super::paging::walk;
-use super::{Access, Fault, Phys};
+use super::{Access, Fault};
+use crate::mem::GuestMemory;
 
 const MAX_LEN: usize = 15;
 
@@ -50,7 +51,11 @@ impl Fetched {
 }
 
 /// Fetches and decodes the instruction at CS:RIP.
-pub(super) fn fetch(state: &VcpuState, mem: &dyn Phys, mode: Mode) -> Result<Fetched, Fault> {
+pub(super) fn fetch(
+    state: &VcpuState,
+    mem: &dyn GuestMemory,
+    mode: Mode,
+) -> Result<Fetched, Fault> {
     let ip = state.rip & mode.ip_mask();
     let cs = mode.seg_base(state, Register::CS).unwrap_or(0);
     let access = Access {
@@ -85,7 +90,7 @@ pub(super) fn fetch(state: &VcpuState, mem: &dyn Phys, mode: Mode) -> Result<Fet
 
 /// Reads as much of `buf` from `gpa` as lies in RAM: the count, and the
 /// first address outside RAM if it stopped short.
-fn read_some(mem: &dyn Phys, gpa: u64, buf: &mut [u8]) -> (usize, Option<u64>) {
+fn read_some(mem: &dyn GuestMemory, gpa: u64, buf: &mut [u8]) -> (usize, Option<u64>) {
     if mem.read(gpa, buf).is_ok() {
         return (buf.len(), None);
     }

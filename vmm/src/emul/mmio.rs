@@ -17,18 +17,17 @@ use super::mode::Mode;
 use super::regs::{gpr, mask, mem_size, sign_extend, Gpr};
 use super::rep::retire;
 use super::strings;
-use super::{Fault, MmioBus, View};
+use super::{Fault, MmioBus};
 use crate::mem::GuestMemory;
 
 /// Carries out the instruction at CS:RIP, which faulted on guest-physical
 /// `fault_gpa` (a page no RAM backs, or one the guest may not write).
-pub fn emulate_mmio<M: GuestMemory + ?Sized>(
+pub fn emulate_mmio(
     state: &mut VcpuState,
-    mem: &M,
+    mem: &dyn GuestMemory,
     bus: &mut dyn MmioBus,
     fault_gpa: u64,
 ) -> Result<(), Fault> {
-    let mem = &View(mem);
     let mode = Mode::of(state);
     let f = fetch(state, mem, mode)?;
     let env = Env {

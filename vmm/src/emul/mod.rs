@@ -57,8 +57,6 @@ pub use mmio::emulate_mmio;
 pub use paging::translate;
 pub use string_io::emulate_string_io;
 
-use crate::mem::{GuestMemory, NotRam};
-
 /// Elements of a REP string instruction one call carries out at most; the
 /// guest re-executes the instruction for the rest.
 pub const MAX_REP: u64 = 4096;
@@ -152,26 +150,6 @@ impl Fault {
             bytes: [0; 15],
             len: 0,
         }
-    }
-}
-
-/// Guest memory as the emulator hands it around inside. [`GuestMemory`]
-/// is not dyn compatible (its generic helpers lack `where Self: Sized`),
-/// and one copy of the emulator for every memory type is not worth it.
-trait Phys {
-    fn read(&self, gpa: u64, buf: &mut [u8]) -> Result<(), NotRam>;
-    fn write(&self, gpa: u64, buf: &[u8]) -> Result<(), NotRam>;
-}
-
-/// A [`GuestMemory`] seen as [`Phys`].
-struct View<'a, M: ?Sized>(&'a M);
-
-impl<M: GuestMemory + ?Sized> Phys for View<'_, M> {
-    fn read(&self, gpa: u64, buf: &mut [u8]) -> Result<(), NotRam> {
-        self.0.read(gpa, buf)
-    }
-    fn write(&self, gpa: u64, buf: &[u8]) -> Result<(), NotRam> {
-        self.0.write(gpa, buf)
     }
 }
 

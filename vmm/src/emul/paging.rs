@@ -24,7 +24,7 @@
 
 use abi::vcpu::VcpuState;
 
-use super::{pf, Access, Fault, Phys, View};
+use super::{pf, Access, Fault};
 use crate::mem::GuestMemory;
 
 const CR0_WP: u64 = 1 << 16;
@@ -50,18 +50,18 @@ const ADDR: u64 = 0x000f_ffff_ffff_f000;
 
 /// Translates `linear` for `access` through the guest's page tables to a
 /// guest-physical address.
-pub fn translate<M: GuestMemory + ?Sized>(
+pub fn translate(
     state: &VcpuState,
-    mem: &M,
+    mem: &dyn GuestMemory,
     linear: u64,
     access: Access,
 ) -> Result<u64, Fault> {
-    walk(state, &View(mem), linear, access)
+    walk(state, mem, linear, access)
 }
 
 pub(super) fn walk(
     state: &VcpuState,
-    mem: &dyn Phys,
+    mem: &dyn GuestMemory,
     linear: u64,
     access: Access,
 ) -> Result<u64, Fault> {
@@ -126,7 +126,13 @@ impl Walk<'_> {
     /// Reads the entry at `gpa`, 4 or 8 bytes, and takes in its rights.
     /// `rights`: whether the entry has R/W, U/S and XD bits (PAE PDPTEs
     /// have none) and an accessed bit.
-    fn entry(&mut self, mem: &dyn Phys, gpa: u64, wide: bool, rights: bool) -> Result<u64, Fault> {
+    fn entry(
+        &mut self,
+        mem: &dyn GuestMemory,
+        gpa: u64,
+        wide: bool,
+        rights: bool,
+    ) -> Result<u64, Fault> {
         let mut b = [0u8; 8];
         let n = if wide { 8 } else { 4 };
         mem.read(gpa, &mut b[..n])
@@ -154,7 +160,7 @@ impl Walk<'_> {
     }
 
     /// 32-bit paging: two levels of 1024 four-byte entries.
-    fn legacy(&mut self, mem: &dyn Phys) -> Result<u64, Fault> {
+    fn legacy(&mut self, mem: &dyn GuestMemory) -> Result<u64, Fault> {
         let l = self.linear & 0xffff_ffff;
         let pde_at = (self.s.cr3 & 0xffff_f000) + ((l >> 22) << 2);
         let pde = self.entry(mem, pde_at, false, true)?;
@@ -169,7 +175,7 @@ impl Walk<'_> {
     }
 
     /// PAE paging: four PDPTEs at CR3, then directories of 512 entries.
-    fn pae(&mut self, mem: &dyn Phys) -> Result<u64, Fault> {
+    fn pae(&mut self, mem: &dyn GuestMemory) -> Result<u64, Fault> {
         let l = self.linear & 0xffff_ffff;
         let pdpte_at = (self.s.cr3 & 0xffff_ffe0) + ((l >> 30) << 3);
         let pdpte = self.entry(mem, pdpte_at, true, false)?;
@@ -177,7 +183,7 @@ impl Walk<'_> {
     }
 
     /// 4- or 5-level paging.
-    fn long(&mut self, mem: &dyn Phys) -> Result<u64, Fault> {
+    fn long(&mut self, mem: &dyn GuestMemory) -> Result<u64, Fault> {
         let top = if self.s.cr4 & CR4_LA57 != 0 { 48 } else { 39 };
         // Canonical: bits 63 down to the top of the address are all equal.
         let unused = 63 - (top + 8);
@@ -189,7 +195,12 @@ impl Walk<'_> {
 
     /// Walks 8-byte entries from the table at `table` whose entries each
     /// map `1 << shift` bytes, down to the page.
-    fn descend(&mut self, mem: &dyn Phys, mut table: u64, mut shift: u32) -> Result<u64, Fault> {
+    fn descend(
+        &mut self,
+        mem: &dyn GuestMemory,
+        mut table: u64,
+        mut shift: u32,
+    ) -> Result<u64, Fault> {
         loop {
             let at = table + (((self.linear >> shift) & 0x1ff) << 3);
             let e = self.entry(mem, at, true, true)?;
@@ -229,7 +240,7 @@ impl Walk<'_> {
     }
 
     /// Sets accessed bits, and the dirty bit of the leaf for a write.
-    fn mark(&self, mem: &dyn Phys) {
+    fn mark(&self, mem: &dyn GuestMemory) {
         let used = self.used.get(..self.n).unwrap_or(&[]);
         for (i, &(gpa, e)) in used.iter().enumerate() {
             let leaf = i + 1 == used.len();

@@ -22,19 +22,18 @@ use super::fetch::fetch;
 use super::mode::Mode;
 use super::regs::{RDI, RDX, RSI};
 use super::rep::Str;
-use super::{Fault, PortBus, View};
+use super::{Fault, PortBus};
 use crate::mem::GuestMemory;
 
 /// Carries out the INS or OUTS at CS:RIP for an [`Exit::Io`] whose
 /// qualification (`state.qual[0]`) has the [`io::STRING`] flag.
 ///
 /// [`Exit::Io`]: abi::vcpu::Exit::Io
-pub fn emulate_string_io<M: GuestMemory + ?Sized>(
+pub fn emulate_string_io(
     state: &mut VcpuState,
-    mem: &M,
+    mem: &dyn GuestMemory,
     io: &mut dyn PortBus,
 ) -> Result<(), Fault> {
-    let mem = &View(mem);
     let mode = Mode::of(state);
     let f = fetch(state, mem, mode)?;
     let (input, size) = match f.instr.code() {

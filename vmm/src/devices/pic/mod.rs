@@ -36,7 +36,7 @@ mod tests;
 
 use chip::Chip;
 
-use crate::bus::Device;
+use crate::bus::{read_bytes, write_bytes, Device};
 use crate::ctx::Ctx;
 
 /// The port ranges the pair claims: (base, length).
@@ -191,23 +191,20 @@ impl Device for PicPair {
     /// A wide access is the ISA bus's sequence of byte cycles at
     /// ascending ports.
     fn read(&mut self, _ctx: &mut Ctx, addr: u64, size: u8) -> u64 {
-        (0..size.min(8)).fold(0, |acc, i| {
-            let port = addr.wrapping_add(i.into());
-            let b = if claims(port) {
+        read_bytes(addr, size, |port| {
+            if claims(port) {
                 self.read_byte(port)
             } else {
                 0xff
-            };
-            acc | u64::from(b) << (8 * i)
+            }
         })
     }
 
     fn write(&mut self, _ctx: &mut Ctx, addr: u64, size: u8, value: u64) {
-        for i in 0..size.min(8) {
-            let port = addr.wrapping_add(i.into());
+        write_bytes(addr, size, value, |port, b| {
             if claims(port) {
-                self.write_byte(port, (value >> (8 * i)) as u8);
+                self.write_byte(port, b);
             }
-        }
+        });
     }
 }

@@ -41,7 +41,7 @@ mod tests;
 use channel::Channel;
 pub use counter::HZ;
 
-use crate::bus::Device;
+use crate::bus::{read_bytes, write_bytes, Device};
 use crate::ctx::Ctx;
 
 /// The port ranges the PIT claims: (base, length).
@@ -161,24 +161,21 @@ impl Device for Pit {
     /// A wide access is the ISA bus's sequence of byte cycles at
     /// ascending ports.
     fn read(&mut self, ctx: &mut Ctx, addr: u64, size: u8) -> u64 {
-        (0..size.min(8)).fold(0, |acc, i| {
-            let port = addr.wrapping_add(i.into());
-            let b = if claims(port) {
+        read_bytes(addr, size, |port| {
+            if claims(port) {
                 self.read_byte(ctx.now.ns, port)
             } else {
                 0xff
-            };
-            acc | u64::from(b) << (8 * i)
+            }
         })
     }
 
     fn write(&mut self, ctx: &mut Ctx, addr: u64, size: u8, value: u64) {
-        for i in 0..size.min(8) {
-            let port = addr.wrapping_add(i.into());
+        write_bytes(addr, size, value, |port, b| {
             if claims(port) {
-                self.write_byte(ctx, port, (value >> (8 * i)) as u8);
+                self.write_byte(ctx, port, b);
             }
-        }
+        });
     }
 
     /// Counter 0's next rising edge of OUT.

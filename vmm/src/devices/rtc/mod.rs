@@ -45,7 +45,7 @@ mod regs;
 #[cfg(test)]
 mod tests;
 
-use crate::bus::Device;
+use crate::bus::{read_bytes, write_bytes, Device};
 use crate::ctx::Ctx;
 
 use alarm::AlarmRegs;
@@ -211,18 +211,11 @@ impl Device for Rtc {
     /// Wider accesses are split into byte accesses at consecutive ports, as
     /// the ISA bus does (`outw 0x70` writes index and data in one go).
     fn read(&mut self, ctx: &mut Ctx, addr: u64, size: u8) -> u64 {
-        let mut v = 0;
-        for i in 0..u64::from(size.min(8)) {
-            let b = self.read_byte(ctx, addr.wrapping_add(i));
-            v |= u64::from(b) << (8 * i);
-        }
-        v
+        read_bytes(addr, size, |port| self.read_byte(ctx, port))
     }
 
     fn write(&mut self, ctx: &mut Ctx, addr: u64, size: u8, value: u64) {
-        for i in 0..u64::from(size.min(8)) {
-            self.write_byte(ctx, addr.wrapping_add(i), (value >> (8 * i)) as u8);
-        }
+        write_bytes(addr, size, value, |port, b| self.write_byte(ctx, port, b));
     }
 
     fn deadline(&self) -> Option<u64> {

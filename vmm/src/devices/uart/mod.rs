@@ -36,7 +36,7 @@ mod tests;
 
 use alloc::boxed::Box;
 
-use crate::bus::Device;
+use crate::bus::{read_bytes, write_bytes, Device};
 use crate::ctx::Ctx;
 
 pub use console::{Console, LineBuf, MAX_LINE};
@@ -236,27 +236,25 @@ impl Device for Uart {
     /// Wider accesses are split into byte accesses at consecutive ports, as
     /// the ISA bus does; bytes past the UART's eight ports read all ones.
     fn read(&mut self, ctx: &mut Ctx, addr: u64, size: u8) -> u64 {
-        let mut v = 0;
-        for i in 0..u64::from(size.min(8)) {
-            let off = addr.wrapping_add(i).wrapping_sub(u64::from(self.base));
-            let b = if off < 8 {
+        let base = u64::from(self.base);
+        let v = read_bytes(addr.wrapping_sub(base), size, |off| {
+            if off < 8 {
                 self.read_reg(off as u8)
             } else {
                 0xff
-            };
-            v |= u64::from(b) << (8 * i);
-        }
+            }
+        });
         self.update_line(ctx);
         v
     }
 
     fn write(&mut self, ctx: &mut Ctx, addr: u64, size: u8, value: u64) {
-        for i in 0..u64::from(size.min(8)) {
-            let off = addr.wrapping_add(i).wrapping_sub(u64::from(self.base));
+        let base = u64::from(self.base);
+        write_bytes(addr.wrapping_sub(base), size, value, |off, b| {
             if off < 8 {
-                self.write_reg(ctx, off as u8, (value >> (8 * i)) as u8);
+                self.write_reg(ctx, off as u8, b);
             }
-        }
+        });
         self.update_line(ctx);
     }
 }
