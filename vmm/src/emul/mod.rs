@@ -57,6 +57,15 @@ pub use mmio::emulate_mmio;
 pub use paging::translate;
 pub use string_io::emulate_string_io;
 
+/// Completes an instruction the VMM carried out without the emulator
+/// (CPUID, RDMSR, OUT, HLT, ...): RIP moves `len` bytes on, wrapping as
+/// the guest's mode does, and the STI/MOV SS shadow and RFLAGS.RF end.
+/// Leaving the shadow on would let the instruction after a `sti; hlt`
+/// run before the interrupt that ended the HLT.
+pub fn skip(state: &mut abi::vcpu::VcpuState, len: u64) {
+    rep::retire(state, mode::Mode::of(state), len);
+}
+
 /// Elements of a REP string instruction one call carries out at most; the
 /// guest re-executes the instruction for the rest.
 pub const MAX_REP: u64 = 4096;

@@ -3,7 +3,7 @@
 //! Port I/O and MMIO go to the platform (MMIO and string I/O through the
 //! instruction emulator), CPUID and MSRs are answered here, HLT becomes a
 //! wait, and whatever the VMM cannot handle stops the guest with the
-//! reason. Instructions handled are skipped (`rip += inst_len`).
+//! reason. Instructions handled are skipped ([`emul::skip`]).
 
 use abi::vcpu::{gpa, io, Exit, VcpuState};
 
@@ -77,7 +77,7 @@ pub fn handle(exit: Exit, state: &mut VcpuState, env: &mut Env) -> Outcome {
 }
 
 fn skip(state: &mut VcpuState) {
-    state.rip = state.rip.wrapping_add(state.inst_len);
+    emul::skip(state, state.inst_len);
 }
 
 fn dispatch(exit: Exit, state: &mut VcpuState, env: &mut Env) -> Outcome {

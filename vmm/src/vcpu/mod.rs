@@ -9,3 +9,6 @@ pub mod msr;
 pub mod reset;
 
 pub use exit::{handle, Env, Outcome, StopReason};
+
+#[cfg(test)]
+mod tests;
