@@ -14,8 +14,9 @@
 //! - `vms=<file>`: start the guests the configuration module `<file>`
 //!   describes, one VMM each, and wait for them (see [`vms`]);
 //! - `bench`: start ktest in its benchmark mode (it prints `bench: <name>=
-//!   <value> <unit>` lines), wait for it, then print `bench: done` (what
-//!   `cargo xtask bench` waits for).
+//!   <value> <unit>` lines), wait for it, then the guests of `bench.vms`
+//!   (which print theirs through their VMMs), then print `bench: done`
+//!   (what `cargo xtask bench` waits for).
 //!
 //! Start-up, console lines and hypercall wrappers come from the user runtime
 //! (`user-rt`), as for every user program.
@@ -44,6 +45,8 @@ use user_rt::Heap;
 static HEAP: Heap = Heap::new();
 /// root-pd's heap (configuration parsing, bookkeeping of guests).
 const HEAP_BYTES: u64 = 1 << 20;
+/// The guests `bench` runs after ktest's benchmarks (a boot module).
+const BENCH_VMS: &[u8] = b"bench.vms";
 
 user_rt::entry!(main);
 user_rt::panic_handler!();
@@ -227,6 +230,7 @@ fn main(hip: u64) -> ! {
     }
     if cmdline.split(|b| *b == b' ').any(|w| w == b"bench") {
         ktest::run(hip, &mut frames, "bench", option(cmdline, b"quirk"));
+        vms::run(hip, &mut frames, BENCH_VMS);
         Line::new().str("bench: done").print();
     }
     match option(cmdline, b"then").unwrap_or(b"poweroff") {

@@ -16,7 +16,7 @@ use crate::time::Time;
 pub enum Stop {
     /// The guest wrote `status` to the debug-exit port.
     DebugExit(u32),
-    /// The guest asked for a system reset (i8042 pulse, port 0xcf9); the
+    /// The guest asked for a system reset (the i8042 reset pulse); the
     /// VMM has no reset path, so it ends the guest instead.
     Reset,
     /// The guest asked for power-off.

@@ -67,17 +67,29 @@ pub struct Parsed {
     pub done: bool,
 }
 
-/// Reads the `bench:` lines of a console log. Lines that do not start with `bench:` are not
-/// looked at; a `bench:` line that is neither a result nor `done`, or repeats a name, is
-/// ignored with a warning.
+/// Reads the `bench:` lines of a console log, root-pd's and (as `[<guest>] bench: ...`) those of
+/// guests. Lines that do not start with `bench:` are not looked at; a `bench:` line that is
+/// neither a result nor `done`, repeats a name, or is a guest's `done`, is ignored with a
+/// warning.
 pub fn parse(log: &str) -> Parsed {
     let mut parsed = Parsed::default();
     for (i, line) in log.lines().enumerate() {
         let line = line.trim_end_matches('\r');
-        let Some(rest) = line.strip_prefix("bench:") else {
+        let (guest, text) = match guest_line(line) {
+            Some(text) => (true, text),
+            None => (false, line),
+        };
+        let Some(rest) = text.strip_prefix("bench:") else {
             continue;
         };
         let rest = rest.trim();
+        if rest == DONE && guest {
+            parsed.warnings.push(format!(
+                "line {}: a guest cannot end the run; ignored",
+                i + 1
+            ));
+            continue;
+        }
         if rest == DONE {
             parsed.done = true;
             break;
@@ -94,6 +106,13 @@ pub fn parse(log: &str) -> Parsed {
         }
     }
     parsed
+}
+
+/// The text of a guest's console line, which its VMM prints as `[<guest>] <text>`.
+fn guest_line(line: &str) -> Option<&str> {
+    let (name, text) = line.strip_prefix('[')?.split_once("] ")?;
+    let name_ok = !name.is_empty() && !name.contains(char::is_whitespace);
+    name_ok.then_some(text)
 }
 
 /// `<name>=<integer> <unit>`.

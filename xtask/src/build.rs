@@ -37,7 +37,7 @@ pub const GUEST_IMAGES: &[&str] = &[
 
 /// Guest configurations (root-pd's `vms=<file>`), copied to `target/images/` and loaded as
 /// boot modules after the images.
-pub const GUEST_CONFIGS: &[&str] = &["guests/tests.vms", "guests/chaos.vms"];
+pub const GUEST_CONFIGS: &[&str] = &["guests/tests.vms", "guests/chaos.vms", "guests/bench.vms"];
 
 /// One cargo invocation that links freestanding images.
 struct Image<'a> {
@@ -245,7 +245,7 @@ mod tests {
             modules.len(),
             USER_IMAGES.len() + GUEST_IMAGES.len() + GUEST_CONFIGS.len()
         );
-        assert_eq!(modules.last().unwrap().file, "chaos.vms");
+        assert_eq!(modules.last().unwrap().file, "bench.vms");
         assert!(modules[1..].iter().all(|m| m.args.is_empty()));
     }
 }

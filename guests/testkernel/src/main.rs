@@ -12,8 +12,9 @@
 //! in xAPIC and then x2APIC mode), `ioapic` (edge and level routing),
 //! `serial`, `fwcfg`, `smp` (starts the other vCPUs with INIT/SIPI and
 //! exchanges IPIs), `chaos` (writes nonsense everywhere, then executes
-//! random bytes: its VMM must stop it cleanly) and `spin` (serial output
-//! for a while, the bystander beside `chaos`).
+//! random bytes: its VMM must stop it cleanly), `spin` (serial output
+//! for a while, the bystander beside `chaos`) and `bench` (times the exits
+//! its VMM handles, for `cargo xtask bench`).
 #![no_std]
 #![no_main]
 
@@ -65,9 +66,10 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
         b"smp" => tests::smp::run(),
         b"chaos" => tests::chaos::run(),
         b"spin" => tests::spin::run(&mb),
+        b"bench" => tests::bench::run(),
         _ => console::fail(
             name,
-            "unknown test (want test=pit|rtc|lapic|ioapic|serial|fwcfg|smp|chaos|spin)",
+            "unknown test (want test=pit|rtc|lapic|ioapic|serial|fwcfg|smp|chaos|spin|bench)",
         ),
     }
     Line::new()

@@ -3,7 +3,7 @@
 //! library's decision ([`vmm::vcpu::handle`]) under the platform lock and
 //! carries it out: reply, wait in HLT or for a SIPI, or stop the guest.
 
-use abi::vcpu::{mtd, Exit, VcpuState};
+use abi::vcpu::{Exit, VcpuState};
 use core::sync::atomic::Ordering;
 use user_rt::sys;
 use user_rt::Utcb;
@@ -33,11 +33,15 @@ pub extern "C" fn entry(id: u64, _words: u64) -> ! {
     let mut state = utcb.vcpu_state();
     let exit = Exit::from_event(id & 0xff).unwrap_or(Exit::Unsupported);
     let rip = state.rip;
+    // What the reply loads: what came with the exit, and all of a state
+    // built anew.
+    let mut reply = vcpu::mtd::fetch(exit);
     let mut out = step(v, i, |env| {
         if exit == Exit::Startup && i == 0 {
             let xcr0 = state.xcr0;
             state = vmm::loader::entry_state(&v.entry);
             state.xcr0 = xcr0;
+            reply |= vmm::loader::ENTRY_MTD;
         }
         vcpu::handle(exit, &mut state, env)
     });
@@ -46,12 +50,15 @@ pub extern "C" fn entry(id: u64, _words: u64) -> ! {
             Outcome::Resume => {
                 me.run.store(run::RUNNING, Ordering::Release);
                 utcb.set_vcpu_state(&state);
-                sys::reply_vcpu(mtd::ALL);
+                sys::reply_vcpu(reply);
                 // Only a refused reply comes back.
                 out = Outcome::Stop(StopReason::Unhandled);
             }
             Outcome::Halt => out = halt(v, i, &mut state),
-            Outcome::WaitSipi => out = wait_sipi(v, i, &mut state),
+            Outcome::WaitSipi => {
+                out = wait_sipi(v, i, &mut state);
+                reply |= vcpu::reset::SIPI_MTD;
+            }
             Outcome::Stop(why) => {
                 stop(v, i, why, exit, rip);
                 park()

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicU8};
 
 use abi::cap::rights;
-use abi::vcpu::{mtd, Exit};
+use abi::vcpu::Exit;
 use abi::Space;
 use user_rt::loader::{layout, plan, BumpFrames, StartInfo};
 use user_rt::start::entry_sp;
@@ -188,7 +188,10 @@ fn vcpu(a: &mut Alloc, gpd: Pd, i: usize, cpu: u32) -> Result<Vcpu, SetupError> 
     let base = a.sels(EVT_BLOCK);
     let entry = handler::entry as *const () as u64;
     for n in 0..Exit::COUNT {
-        let pt = sys::create_pt(base + n, handler_ec, entry, Mtd(mtd::ALL)).step("create_pt")?;
+        // Each exit brings only the state its handling uses.
+        let exit = Exit::from_event(n).ok_or(fail("an exit number without an exit"))?;
+        let m = Mtd(vmm::vcpu::mtd::fetch(exit));
+        let pt = sys::create_pt(base + n, handler_ec, entry, m).step("create_pt")?;
         pt.set_id(handler::portal_id(i, n)).step("pt_ctrl")?;
     }
     let evt = EVT_BLOCK * (i as u64 + 1);

@@ -6,6 +6,7 @@ pub mod cpuid;
 mod exit;
 pub mod inject;
 pub mod msr;
+pub mod mtd;
 pub mod reset;
 
 pub use exit::{handle, Env, Outcome, StopReason};

@@ -2,7 +2,11 @@
 //! `vector << 12`, as after INIT (SDM Vol. 3, "Processor State After Reset",
 //! and "MP Initialization": CS = vector << 8, IP = 0).
 
-use abi::vcpu::{Segment, Table, VcpuState};
+use abi::vcpu::{mtd, Segment, Table, VcpuState};
+
+/// What [`sipi_state`] sets: all but XCR0, which INIT leaves alone (and
+/// which only the hypervisor knows unless the exit brought it).
+pub const SIPI_MTD: u64 = mtd::ALL & !mtd::XCR0;
 
 /// Attributes in the neutral format: present, S, accessed.
 const CODE16: u16 = 0x9b;

@@ -9,7 +9,9 @@ use crate::mem::tests::ram;
 use crate::mem::{GuestMemory, Ram};
 use crate::platform::{Config, Console, Platform};
 use crate::time::{Time, TscRate};
-use abi::vcpu::{gpa, inj, intr_state, io, request, Exit, VcpuState};
+use abi::vcpu::{
+    gpa, inj, intr_state, io, mtd as bits, request, Exit, VcpuState, VCPU_STATE_WORDS,
+};
 use alloc::boxed::Box;
 
 const RAM: u64 = 1 << 20;
@@ -42,7 +44,21 @@ impl Vm {
         }
     }
 
+    /// Handles `exit` as the VMM does: on the part of `s` the exit's
+    /// portal transfers, with the reply loading that part back into `s`.
+    /// A handler that needed more would see zeros and fail its test.
     fn handle(&mut self, vcpu: u32, exit: Exit, s: &mut VcpuState) -> Outcome {
+        let m = mtd::fetch(exit);
+        let mut seen = s.masked(m);
+        let out = self.handle_all(vcpu, exit, &mut seen);
+        // The state goes back with the reply, after a wait if need be.
+        if !matches!(out, Outcome::Stop(_)) {
+            *s = merge(&s.masked(bits::ALL & !m), &seen.masked(m));
+        }
+        out
+    }
+
+    fn handle_all(&mut self, vcpu: u32, exit: Exit, s: &mut VcpuState) -> Outcome {
         let mut env = Env {
             platform: &mut self.p,
             mem: &self.mem,
@@ -64,6 +80,16 @@ impl Vm {
         self.p
             .mmio_write(at, v, LAPIC + 0x300, 4, (1 << 18) | u64::from(vector));
     }
+}
+
+/// Two states with no part in common, as one.
+fn merge(a: &VcpuState, b: &VcpuState) -> VcpuState {
+    let (a, b) = (a.to_words(), b.to_words());
+    let mut w = [0; VCPU_STATE_WORDS];
+    for (i, x) in w.iter_mut().enumerate() {
+        *x = a[i] | b[i];
+    }
+    VcpuState::from_words(&w)
 }
 
 /// 32-bit protected mode at `CODE`, as the Multiboot loader leaves it,

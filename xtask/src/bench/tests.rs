@@ -121,3 +121,26 @@ fn host_model_is_the_first_model_name() {
     assert_eq!(host_model(info).as_deref(), Some("AMD EPYC 7B13"));
     assert_eq!(host_model("flags: fpu\n"), None);
 }
+
+#[test]
+fn guests_report_through_their_vmm_prefix_but_cannot_end_the_run() {
+    let log = "bench: a=1 cycles\n\
+               [bench] bench: vmm_exit_pio=900 cycles\n\
+               [bench] testkernel: bench: start, 16 MiB\n\
+               [bench] bench: done\n\
+               [two words] bench: x=1 cycles\n\
+               [] bench: y=1 cycles\n\
+               bench: done\n";
+    let p = parse(log);
+    assert_eq!(
+        p.results,
+        [s("a", 1, "cycles"), s("vmm_exit_pio", 900, "cycles")]
+    );
+    assert!(p.done);
+    assert_eq!(
+        p.warnings,
+        ["line 4: a guest cannot end the run; ignored"],
+        "{:#?}",
+        p.warnings
+    );
+}

@@ -1,6 +1,7 @@
 //! One module per `test=` name. Each returns when every check passed and
 //! ends the run through `console::fail` otherwise.
 
+pub mod bench;
 pub mod chaos;
 pub mod fwcfg;
 pub mod ioapic;

@@ -189,6 +189,78 @@ impl VcpuState {
         s
     }
 
+    /// Only the parts MTD `m` transfers; the rest 0, as a handler whose
+    /// portal has MTD `m` finds it.
+    pub fn masked(&self, m: u64) -> Self {
+        let mut s = Self::default();
+        let has = |bit: u64| m & bit != 0;
+        if has(mtd::GPRS) {
+            s.gpr = self.gpr;
+            s.gpr[4] = 0;
+        }
+        if has(mtd::RSP) {
+            s.gpr[4] = self.gpr[4];
+        }
+        if has(mtd::RIP) {
+            (s.rip, s.inst_len) = (self.rip, self.inst_len);
+        }
+        if has(mtd::RFLAGS) {
+            s.rflags = self.rflags;
+        }
+        if has(mtd::QUAL) {
+            s.qual = self.qual;
+        }
+        if has(mtd::CR) {
+            (s.cr0, s.cr2, s.cr3, s.cr4) = (self.cr0, self.cr2, self.cr3, self.cr4);
+            s.efer = self.efer;
+        }
+        if has(mtd::XCR0) {
+            s.xcr0 = self.xcr0;
+        }
+        if has(mtd::DR7) {
+            s.dr7 = self.dr7;
+        }
+        if has(mtd::CS_SS) {
+            (s.cs, s.ss) = (self.cs, self.ss);
+        }
+        if has(mtd::DS_ES) {
+            (s.ds, s.es) = (self.ds, self.es);
+        }
+        if has(mtd::FS_GS) {
+            (s.fs, s.gs) = (self.fs, self.gs);
+        }
+        if has(mtd::TR_LDTR) {
+            (s.tr, s.ldtr) = (self.tr, self.ldtr);
+        }
+        if has(mtd::GDTR_IDTR) {
+            (s.gdtr, s.idtr) = (self.gdtr, self.idtr);
+        }
+        if has(mtd::SYSENTER) {
+            s.sysenter_cs = self.sysenter_cs;
+            (s.sysenter_esp, s.sysenter_eip) = (self.sysenter_esp, self.sysenter_eip);
+        }
+        if has(mtd::SYSCALL) {
+            (s.star, s.lstar, s.cstar) = (self.star, self.lstar, self.cstar);
+            (s.sfmask, s.kernel_gs_base) = (self.sfmask, self.kernel_gs_base);
+        }
+        if has(mtd::PAT) {
+            s.pat = self.pat;
+        }
+        if has(mtd::INTR_STATE) {
+            s.intr_state = self.intr_state;
+        }
+        if has(mtd::INJ) {
+            (s.inj, s.requests) = (self.inj, self.requests);
+        }
+        if has(mtd::TSC) {
+            s.tsc_offset = self.tsc_offset;
+        }
+        if has(mtd::INTERCEPTS) {
+            s.intercepts = self.intercepts;
+        }
+        s
+    }
+
     fn segments(&self) -> [Segment; 8] {
         [
             self.es, self.cs, self.ss, self.ds, self.fs, self.gs, self.ldtr, self.tr,

@@ -102,3 +102,32 @@ fn mtd_bits_are_distinct_and_all_covers_them() {
     }
     assert_eq!(seen, mtd::ALL);
 }
+
+#[test]
+fn every_state_word_belongs_to_exactly_one_mtd_bit() {
+    let mut w = [0u64; VCPU_STATE_WORDS];
+    for (i, x) in w.iter_mut().enumerate() {
+        *x = i as u64 + 1;
+    }
+    let s = VcpuState::from_words(&w);
+    assert_eq!(s.masked(mtd::ALL), s);
+    assert_eq!(s.masked(0), VcpuState::default());
+    let mut owner = [None; VCPU_STATE_WORDS];
+    for bit in (0..64).map(|b| 1u64 << b).filter(|b| mtd::ALL & b != 0) {
+        for (i, &x) in s.masked(bit).to_words().iter().enumerate() {
+            if x != 0 {
+                assert_eq!(owner[i], None, "word {i} in two MTD bits");
+                owner[i] = Some(bit);
+            }
+        }
+    }
+    let unowned: Vec<usize> = (0..VCPU_STATE_WORDS)
+        .filter(|&i| owner[i].is_none())
+        .collect();
+    assert!(
+        unowned.is_empty(),
+        "words no MTD bit transfers: {unowned:?}"
+    );
+    assert_eq!(owner[4], Some(mtd::RSP));
+    assert_eq!(owner[word::INST_LEN], Some(mtd::RIP));
+}

@@ -129,3 +129,5 @@ fn fw_cfg_and_the_pm_timer_answer_at_their_ports() {
     let t1 = p.io_read(at(1_000_000_000), 0, 0x608, 4);
     assert_eq!(t1.wrapping_sub(t0) & 0xff_ffff, 3_579_545 & 0xff_ffff);
 }
+
+mod hammer;
