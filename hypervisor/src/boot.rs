@@ -166,8 +166,10 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     if cmdline_fault {
         provoke_kernel_fault();
     }
-    cpu_online(percpu::current());
+    cpu_online(percpu::current(), ok);
 
+    // Before the application processors, which test their timers in it.
+    timer::use_deadline_mode(deadline);
     if let Some(p) = &platform {
         start_application_cpus(p, bsp_apic_id);
     }
@@ -176,7 +178,6 @@ pub fn boot_cpu(magic: u32, info_phys: u64) -> ! {
     hip.tsc_khz = timer::tsc_khz();
     hip.gsi_count = platform.as_ref().map_or(0, crate::platform::setup_ioapics);
     crate::sched::set_online_cpus(ONLINE.load(Ordering::SeqCst));
-    timer::use_deadline_mode(deadline);
     let kernel_mmio = crate::platform::kernel_mmio(platform.as_ref());
     crate::handover::split_memory(&mut hip, kmem_mib, &kernel_mmio);
     rootpd::start(&mut hip);
@@ -210,8 +211,9 @@ fn feature_bits(f: &cpu::Features, x2apic: bool) -> u64 {
     bits
 }
 
-/// Records the executing CPU in the HIP and says so.
-fn cpu_online(cpu: &percpu::PerCpu) {
+/// Records the executing CPU in the HIP and says so (and if its timer
+/// failed the self-test).
+fn cpu_online(cpu: &percpu::PerCpu, timer_ok: bool) {
     {
         let mut hip = HIP.lock();
         let n = hip.cpu_count as usize;
@@ -229,7 +231,12 @@ fn cpu_online(cpu: &percpu::PerCpu) {
         cpu.index,
         ": online, apic id ",
         cpu.apic_id,
-        if cpu.index == 0 { " (boot CPU)" } else { "" }
+        if cpu.index == 0 { " (boot CPU)" } else { "" },
+        if timer_ok {
+            ""
+        } else {
+            ", timer FAILED: no interrupt"
+        }
     );
 }
 
@@ -274,6 +281,10 @@ fn start_application_cpus(platform: &Platform, bsp_apic_id: u32) {
 pub fn application_cpu(index: usize, stack_top: u64) -> ! {
     smp::report_started();
     let cpu = setup_cpu(index, cpu::apic_id(), stack_top);
-    cpu_online(cpu);
+    let timer_ok = percpu::current()
+        .lapic
+        .as_mut()
+        .is_some_and(|l| timer::self_test(l, timer::deadline_mode()));
+    cpu_online(cpu, timer_ok);
     crate::idle()
 }

@@ -6,17 +6,22 @@
 //! `ram` ([`VMM_RAM`] for its heap and stacks), `guest` (the guest's RAM,
 //! read-write-execute, 2 MiB-aligned), `kernel` and `m0`.. (the boot
 //! modules the line names, read-only), `done` (a semaphore it counts up
-//! when the guest has stopped), a quarter of root-pd's free kernel-memory
-//! quota (at most [`VMM_QUOTA`] pages), and as arguments its configuration
-//! line rebuilt with the host CPU chosen, then `epoch=<Unix time>`.
+//! when the guest has stopped), an equal share of root-pd's free
+//! kernel-memory quota with the guests started after it before the next
+//! `wait` (at most [`VMM_QUOTA`] pages), and as arguments its configuration
+//! line rebuilt with the host CPU chosen (its `cpu=`, else guest number
+//! `n` of the file on CPU `n mod CPUs`), then `epoch=<Unix time>`. When a
+//! round of guests has ended, their RAM goes back to root-pd, zeroed.
 //! Policy lives here: which CPUs, how much memory; the VMM only carries
 //! out its line.
 
-use abi::cap::{rights, PHYS_WINDOW};
+use abi::cap::{rights, Space, PHYS_WINDOW};
 use abi::hip::{Hip, HipModule};
 use abi::ObjType;
 use alloc::vec::Vec;
-use user_rt::loader::{layout, sel, BumpFrames, Code, LoadError, Loader, Platform, StartSpec};
+use user_rt::loader::{
+    layout, sel, BumpFrames, Code, LoadError, Loader, Mark, Platform, StartSpec,
+};
 use user_rt::sys::{self, root, Crd, Sm, Status};
 use user_rt::Line;
 use vmm::config::{self, Item, VmSpec};
@@ -24,13 +29,18 @@ use vmm::config::{self, Item, VmSpec};
 /// The VMM's own RAM (heap, handler stacks).
 const VMM_RAM: u64 = 4 << 20;
 const VMM_QUOTA: u64 = 4096;
+/// Kernel-memory pages root-pd keeps for itself when it shares out its
+/// quota: the objects it creates for each VMM (PD, EC, SC, semaphore).
+const ROOT_RESERVE: u64 = 64;
 /// The VMM's timer thread runs above its vCPUs (see vmm-bin).
 const PRIO: u8 = 30;
 const STACK: u64 = 64 << 10;
-/// root-pd's selectors for VMM number `k`: PD, EC, SC, done.
+/// root-pd's selectors for VMM number `k`: PD, EC, SC, done, in a block
+/// of `2^SEL_ORDER`.
 fn sels(k: usize) -> u64 {
-    abi::cap::root::FREE + 64 + 8 * k as u64
+    abi::cap::root::FREE + 64 + ((k as u64) << SEL_ORDER)
 }
+const SEL_ORDER: u8 = 3;
 const V_DONE: u64 = sel::SELF + 1;
 
 fn say(what: &str) -> Line {
@@ -54,7 +64,8 @@ fn bytes(m: &HipModule) -> &'static [u8] {
 struct Running {
     name: alloc::string::String,
     done: Sm,
-    pd_sel: u64,
+    /// Its block of selectors ([`sels`]).
+    sels: u64,
 }
 
 /// Runs the configuration `file` (a boot module).
@@ -78,33 +89,60 @@ pub fn run(hip: &Hip, frames: &mut BumpFrames, file: &[u8]) {
         }
     };
     let epoch = crate::wallclock::unix_time();
+    // Each round of guests (up to a `wait`) runs on RAM taken after this
+    // mark and gets it back, scrubbed, when the round has ended.
+    let mark = frames.mark();
     let mut running = Vec::new();
     for (k, item) in items.iter().enumerate() {
         match item {
-            Item::Vm(spec) => match start(hip, frames, spec, k, epoch) {
-                Ok(r) => running.push(r),
-                Err(Failure(what, status)) => say("cannot start guest ")
-                    .str(&spec.name)
-                    .str(": ")
-                    .str(what)
-                    .str(" ")
-                    .str(status.map_or("", |s| s.name()))
-                    .print(),
-            },
-            Item::Wait => wait(&mut running),
+            Item::Vm(spec) => {
+                let share = items[k..]
+                    .iter()
+                    .take_while(|i| matches!(i, Item::Vm(_)))
+                    .count() as u64;
+                let n = items[..k]
+                    .iter()
+                    .filter(|i| matches!(i, Item::Vm(_)))
+                    .count();
+                match start(hip, frames, spec, k, n as u32, epoch, share) {
+                    Ok(r) => running.push(r),
+                    Err(Failure(what, status)) => {
+                        // Whatever the start had made goes now.
+                        destroy(sels(k));
+                        say("cannot start guest ")
+                            .str(&spec.name)
+                            .str(": ")
+                            .str(what)
+                            .str(" ")
+                            .str(status.map_or("", |s| s.name()))
+                            .print();
+                    }
+                }
+            }
+            Item::Wait => wait(&mut running, frames, mark),
         }
     }
-    wait(&mut running);
+    wait(&mut running, frames, mark);
 }
 
-/// Waits for every running guest, then destroys its VMM (and with it the
-/// guest's PD and vCPUs).
-fn wait(running: &mut Vec<Running>) {
+/// Waits for every running guest and destroys its VMM (and with it the
+/// guest's PD and vCPUs), then takes back the round's RAM.
+fn wait(running: &mut Vec<Running>, frames: &mut BumpFrames, mark: Mark) {
     for r in running.drain(..) {
         let _ = r.done.down();
-        let _ = sys::revoke(root::PD, Crd::obj(r.pd_sel, 0), true);
+        destroy(r.sels);
         say("guest ").str(&r.name).str(" ended").print();
     }
+    // SAFETY: every VMM started since `mark` is destroyed, which revoked
+    // and flushed all mappings of the RAM it and its guest had; root-pd
+    // keeps no reference into that RAM (its heap lies before the frames).
+    unsafe { frames.release_to(mark) };
+}
+
+/// Revokes the block of selectors of a VMM (PD, EC, SC, done): the PD's
+/// destruction takes its guest's PD, vCPUs and memory with it.
+fn destroy(block: u64) {
+    let _ = sys::revoke(root::PD, Crd::new(Space::Obj, block, SEL_ORDER, 0), true);
 }
 
 /// Why a guest could not be started: what, and the kernel's status.
@@ -116,12 +154,16 @@ impl From<LoadError> for Failure {
     }
 }
 
+/// Starts the VMM for `spec`, item `k` of the file and its guest number
+/// `n`, with a `1/share` part of root-pd's free quota.
 fn start(
     hip: &Hip,
     frames: &mut BumpFrames,
     spec: &VmSpec,
     k: usize,
+    n: u32,
     epoch: u64,
+    share: u64,
 ) -> Result<Running, Failure> {
     let find = |name: &str| match module(hip, name) {
         None => Err(Failure(
@@ -141,7 +183,8 @@ fn start(
         return Err(Failure("more than 8 modules", None));
     }
     let cpus = hip.cpus().len() as u32;
-    let cpu = spec.cpu.unwrap_or(k as u32) % cpus.max(1);
+    // Without a `cpu=`, guests take the CPUs in turn.
+    let cpu = spec.cpu.unwrap_or(n) % cpus.max(1);
     let no_ram = || Failure("not enough RAM left", None);
     let ram = frames.take(VMM_RAM / 4096, 2 << 20).ok_or_else(no_ram)?;
     let guest = frames.take(spec.mem / 4096, 2 << 20).ok_or_else(no_ram)?;
@@ -153,7 +196,8 @@ fn start(
     };
     let s = sels(k);
     let done = sys::create_sm(s + 3, root::PD, 0).map_err(|e| Failure("create_sm", Some(e)))?;
-    let quota = ((q.limit - q.used) / 4).min(VMM_QUOTA);
+    let free = (q.limit - q.used).saturating_sub(ROOT_RESERVE);
+    let quota = (free / share.max(1)).min(VMM_QUOTA);
     let mut l = Loader::new(root::PD, frames, platform, s, quota)?;
     l.load_elf(bytes(vmm), Code::Copy)?;
     let mut args = Line::new()
@@ -205,6 +249,6 @@ fn start(
     Ok(Running {
         name: spec.name.clone(),
         done,
-        pd_sel: s,
+        sels: s,
     })
 }

@@ -19,6 +19,8 @@ fn qemu_tcg_kernel_boot_smp4() {
         .run();
     out.assert_success();
     out.assert_count(r"^cpu \d+: online", 4);
+    // Every CPU's timer interrupt arrived in its self-test.
+    out.assert_count("timer FAILED", 0);
     assert_no_fatal(&out.log);
     out.assert_line(r"^features: .*svm\+npt=yes");
     out.assert_line(r"^timer: (tsc-deadline|one-shot) ok");

@@ -37,7 +37,12 @@ pub const GUEST_IMAGES: &[&str] = &[
 
 /// Guest configurations (root-pd's `vms=<file>`), copied to `target/images/` and loaded as
 /// boot modules after the images.
-pub const GUEST_CONFIGS: &[&str] = &["guests/tests.vms", "guests/chaos.vms", "guests/bench.vms"];
+pub const GUEST_CONFIGS: &[&str] = &[
+    "guests/tests.vms",
+    "guests/chaos.vms",
+    "guests/parallel.vms",
+    "guests/bench.vms",
+];
 
 /// One cargo invocation that links freestanding images.
 struct Image<'a> {

@@ -33,6 +33,15 @@ impl Lapic {
         // page through the direct map); enabling it with a stopped timer and
         // masked LINT pins delivers nothing until the kernel asks.
         unsafe { apic.enable() };
+        // The crate unmasks the timer before it software-enables the APIC,
+        // and while an APIC is software-disabled its LVT mask bits cannot
+        // be cleared (SDM Vol. 3, "Local APIC State After It Has Been
+        // Software Disabled"): an application processor, disabled since
+        // INIT, would keep its timer masked for good (QEMU lets the unmask
+        // through; Bochs and real CPUs do not). Unmask it again now.
+        // SAFETY: as above; the timer's initial count is still 0, so
+        // unmasking it delivers nothing yet.
+        unsafe { apic.enable_timer() };
         Some(Self { apic, x2apic })
     }
 

@@ -72,6 +72,10 @@ pub fn use_deadline_mode(on: bool) {
     DEADLINE_MODE.store(on, Ordering::Relaxed);
 }
 
+pub fn deadline_mode() -> bool {
+    DEADLINE_MODE.load(Ordering::Relaxed)
+}
+
 /// Arms the executing CPU's timer to interrupt at TSC value `deadline`
 /// (at once if it has passed), or stops it for `None`.
 pub fn arm_at(deadline: Option<u64>) {
@@ -105,8 +109,9 @@ pub fn delay_us(us: u64) {
     }
 }
 
-/// Arms a 1 ms timeout on this CPU and waits (interrupts on, HLT) for its
-/// interrupt. Returns whether it arrived within a second of TSC time.
+/// Arms a 1 ms timeout on this CPU and waits for its interrupt with
+/// interrupts on, spinning rather than halting so that a timer that never
+/// fires cannot hang the CPU. Whether it arrived within 100 ms of TSC time.
 pub fn self_test(lapic: &mut Lapic, deadline_mode: bool) -> bool {
     let before = TICKS.load(Ordering::Relaxed);
     if deadline_mode {
@@ -114,10 +119,11 @@ pub fn self_test(lapic: &mut Lapic, deadline_mode: bool) -> bool {
     } else {
         lapic.arm_one_shot((apic_khz() as u32).max(1));
     }
-    let give_up = rdtsc() + tsc_khz().max(1) * 1000;
+    let give_up = rdtsc() + tsc_khz().max(1) * 100;
+    x86_64::instructions::interrupts::enable();
     while TICKS.load(Ordering::Relaxed) == before && rdtsc() < give_up {
-        x86_64::instructions::interrupts::enable_and_hlt();
-        x86_64::instructions::interrupts::disable();
+        core::hint::spin_loop();
     }
+    x86_64::instructions::interrupts::disable();
     TICKS.load(Ordering::Relaxed) != before
 }

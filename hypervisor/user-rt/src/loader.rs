@@ -28,7 +28,7 @@ pub mod start_info;
 use crate::sys::{Ec, Pd, Sc};
 use abi::{Selector, Status};
 pub use build::Loader;
-pub use frames::{BumpFrames, Frames};
+pub use frames::{BumpFrames, Frames, Mark};
 use hv_core::elf::ElfError;
 pub use start_info::{ItemKind, StartInfo};
 

@@ -70,6 +70,12 @@ pub fn run() {
     io::cli();
     rtc::write(0x0b, rtc::read(0x0b) & !0x40);
     rtc::read(0x0c);
+    // An interrupt that reached the local APIC after the count was
+    // reached is still pending there (IF was clear), its remote IRR set:
+    // let it in, so its handler's EOI is the last word.
+    io::sti();
+    pm::wait(2, || false);
+    io::cli();
     ioapic::route(
         8,
         ioapic::MASKED | ioapic::LEVEL | u32::from(RTC_VECTOR),

@@ -18,8 +18,9 @@ pub unsafe trait Frames {
     fn alloc(&mut self, order: u8) -> Option<u64>;
 }
 
-/// Hands out a region from its start, never taking anything back: enough
-/// for programs that load a bounded number of children.
+/// Hands out a region from its start; takes pages back only in stack
+/// order (everything after a [`Mark`]): enough for programs that load
+/// children in rounds and end each round whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BumpFrames {
     next: u64,
@@ -57,7 +58,35 @@ impl BumpFrames {
     pub fn remaining(&self) -> u64 {
         self.end - self.next
     }
+
+    /// Where the next [`BumpFrames::take`] starts: [`BumpFrames::release_to`]
+    /// with it takes back all taken after.
+    pub fn mark(&self) -> Mark {
+        Mark(self.next)
+    }
+
+    /// Takes back every page handed out since `m`, zeroed, so the next
+    /// owner finds nothing of the last one.
+    ///
+    /// # Safety
+    /// Nothing uses those pages any more: every mapping of them outside
+    /// the caller is gone (revoked and flushed), and the caller keeps no
+    /// reference into them.
+    pub unsafe fn release_to(&mut self, m: Mark) {
+        if m.0 >= self.next {
+            return;
+        }
+        // SAFETY: [m.0, next) lies in the region, which is mapped read-write
+        // in the caller's space (contract of `new`); the caller vouches that
+        // nothing else uses it.
+        unsafe { core::ptr::write_bytes(m.0 as *mut u8, 0, (self.next - m.0) as usize) };
+        self.next = m.0;
+    }
 }
+
+/// A point in a [`BumpFrames`]' region (from [`BumpFrames::mark`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark(u64);
 
 // SAFETY: the region is the caller's to give (contract of `BumpFrames::new`)
 // and `take` never hands out a byte twice.
@@ -86,6 +115,33 @@ mod tests {
             0x1000_0010_1000 - 0x1000_0001_1000,
             "rounded down"
         );
+    }
+
+    #[test]
+    fn releasing_to_a_mark_zeroes_and_hands_out_the_same_pages_again() {
+        let mut region = vec![0u8; 0x6000];
+        let base = region.as_mut_ptr() as u64;
+        // SAFETY: the vector is ours, mapped read-write, and used by nothing
+        // else while `f` lives.
+        let mut f = unsafe { BumpFrames::new(base, 0x6000) };
+        let first = f.take(1, PAGE).unwrap();
+        let m = f.mark();
+        let a = f.take(2, PAGE).unwrap();
+        // SAFETY: `a` is two pages of the vector that `f` handed out.
+        unsafe { core::ptr::write_bytes(a as *mut u8, 0xaa, 2 * PAGE as usize) };
+        // SAFETY: nothing holds on to the pages taken since `m`.
+        unsafe { f.release_to(m) };
+        assert_eq!(f.take(2, PAGE), Some(a));
+        let start = (a - base) as usize;
+        assert!(region[start..start + 2 * PAGE as usize]
+            .iter()
+            .all(|&b| b == 0));
+        assert!(first < a);
+        // A mark at or past the end releases nothing.
+        let end = f.mark();
+        // SAFETY: as above (nothing is released).
+        unsafe { f.release_to(end) };
+        assert_eq!(f.mark(), end);
     }
 
     #[test]
