@@ -1,10 +1,11 @@
 //! The VMM's platform: root-pd (root argument `vms=tests.vms`) starts one VMM per line of
 //! `guests/tests.vms`, each booting `guests/testkernel` with one device test (PIT, RTC,
 //! LAPIC timer in one-shot, periodic and TSC-deadline mode in xAPIC and x2APIC mode, IOAPIC
-//! edge and level routing, serial, fw_cfg, and a 2-vCPU guest started with INIT/SIPI). Each
-//! test kernel ends through the debug-exit port; the scenario passes only if every one
-//! printed `passed` and its VMM reported debug-exit status 0x10. Each scenario runs on QEMU TCG
-//! (SVM, no NRIP-save) and on Bochs `corei7_skylake_x` (VMX with EPT).
+//! edge and level routing, serial, fw_cfg, a 2-vCPU guest started with INIT/SIPI, and what
+//! the Multiboot loader handed over). Each test kernel ends through the debug-exit port; the
+//! scenario passes only if every one printed `passed` and its VMM reported debug-exit status
+//! 0x10. Each scenario runs on QEMU TCG (SVM, no NRIP-save) and on Bochs `corei7_skylake_x`
+//! (VMX with EPT).
 
 use std::time::Duration;
 
@@ -13,7 +14,8 @@ use tests::{assert_no_fatal, Accel, Outcome, Scenario};
 /// Bochs ends with status 1 on ACPI power-off (see `bochs_vmx.rs`).
 const BOCHS_POWER_OFF_STATUS: i32 = 1;
 
-/// The guests of `guests/tests.vms`, in order.
+/// The device tests of `guests/tests.vms` (and `guests/parallel.vms`), in order; `tests.vms`
+/// ends with the `multiboot` check.
 const GUESTS: [&str; 7] = ["pit", "rtc", "lapic", "ioapic", "serial", "fwcfg", "smp"];
 
 /// Boots root-pd with `vms=<config>` on `accel` (a Bochs CPU model for Bochs) until guest
@@ -37,7 +39,7 @@ fn boot(name: &str, accel: Accel, bochs_cpu: Option<&str>, config: &str, last: &
 
 /// Boots `guests/tests.vms` on `accel` (a Bochs CPU model for Bochs) and checks every guest.
 fn platform_tests(name: &str, accel: Accel, bochs_cpu: Option<&str>) {
-    let out = boot(name, accel, bochs_cpu, "tests.vms", "smp");
+    let out = boot(name, accel, bochs_cpu, "tests.vms", "multiboot");
     out.assert_count("FAILED", 0);
     for g in GUESTS {
         out.assert_count(&format!(r"^\[{g}\] testkernel: {g}: passed$"), 1);
@@ -47,6 +49,9 @@ fn platform_tests(name: &str, accel: Accel, bochs_cpu: Option<&str>) {
         );
         out.assert_count(&format!("^root-pd: guest {g} ended$"), 1);
     }
+    // The loader's work, seen from a guest that got the test kernel as its module.
+    out.assert_count(r"^\[multiboot\] testkernel: multiboot: passed$", 1);
+    out.assert_count(r"^vmm\[multiboot\]: stopped: debug exit, status 0x10;", 1);
     out.assert_line(r"^\[lapic\] testkernel: lapic: x2APIC mode$");
     out.assert_line(r"^\[serial\] testkernel: serial: hello from the guest$");
 }

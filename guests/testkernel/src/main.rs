@@ -11,7 +11,7 @@
 //! Tests: `pit`, `rtc`, `lapic` (timer one-shot, periodic and TSC-deadline,
 //! in xAPIC and then x2APIC mode), `ioapic` (edge and level routing),
 //! `serial`, `fwcfg`, `smp` (starts the other vCPUs with INIT/SIPI and
-//! exchanges IPIs), `chaos` (writes nonsense everywhere, then executes
+//! exchanges IPIs), `multiboot` (the loader's memory map and modules), `chaos` (writes nonsense everywhere, then executes
 //! random bytes: its VMM must stop it cleanly), `spin` (serial output
 //! for a while, the bystander beside `chaos`) and `bench` (times the exits
 //! its VMM handles, for `cargo xtask bench`).
@@ -67,9 +67,10 @@ extern "C" fn kmain(magic: u32, info: u32) -> ! {
         b"chaos" => tests::chaos::run(),
         b"spin" => tests::spin::run(&mb),
         b"bench" => tests::bench::run(),
+        b"multiboot" => tests::multiboot::run(&mb),
         _ => console::fail(
             name,
-            "unknown test (want test=pit|rtc|lapic|ioapic|serial|fwcfg|smp|chaos|spin|bench)",
+            "unknown test (want test=pit|rtc|lapic|ioapic|serial|fwcfg|smp|multiboot|chaos|spin|bench)",
         ),
     }
     Line::new()

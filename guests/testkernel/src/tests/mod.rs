@@ -6,6 +6,7 @@ pub mod chaos;
 pub mod fwcfg;
 pub mod ioapic;
 pub mod lapic;
+pub mod multiboot;
 pub mod pit;
 pub mod rtc;
 pub mod serial;
